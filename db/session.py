@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
+from db import audit as _audit  # noqa: F401 - installs the audit listener
 from db import migrate
 from db.engine import Database, connect, to_url
 from db.errors import DatabaseOpenError

@@ -1,0 +1,1 @@
+"""Benchmark cases; each module defines NAME, TITLE and run(ctx)."""

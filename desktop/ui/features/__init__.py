@@ -1,0 +1,1 @@
+"""Feature modules plugged into the main window; each defines ``install(window)``."""

@@ -1,0 +1,86 @@
+"""Long work off the GUI thread, with progress and cancel.
+
+A task is a plain function ``fn(progress: Progress) -> result`` written in the
+Qt-free core; it opens its own database session, calls ``progress.update(done,
+total, text)`` now and then and stops early (raising ``Cancelled``) when
+``progress.cancelled`` is set. ``run_task`` runs it in a QThreadPool with a
+modal QProgressDialog and hands the result (or the error) back on the GUI
+thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from desktop.core.progress import Cancelled, Progress
+
+
+class _Signals(QObject):
+    progressed = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[Progress], Any], progress: Progress, signals: _Signals) -> None:
+        super().__init__()
+        self.fn, self.progress, self.signals = fn, progress, signals
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.progress)
+        except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+def run_task(
+    parent: QWidget | None,
+    title: str,
+    fn: Callable[[Progress], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None] | None = None,
+    *,
+    pool: QThreadPool | None = None,
+) -> _Signals:
+    """Run ``fn`` in the background with a progress dialog; returns the signals object."""
+    signals = _Signals()
+    dialog = QProgressDialog(title, parent.tr("取消") if parent else "取消", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)
+    progress = Progress(on_update=lambda d, t, s: signals.progressed.emit(d, t, s))
+    dialog.canceled.connect(progress.cancel)
+
+    def update(done: int, total: int, text: str) -> None:
+        dialog.setMaximum(max(total, 0))
+        dialog.setValue(min(done, total) if total else 0)
+        if text:
+            dialog.setLabelText(text)
+
+    def finished(result: Any) -> None:
+        dialog.reset()
+        dialog.close()
+        on_done(result)
+
+    def failed(exc: BaseException) -> None:
+        dialog.reset()
+        dialog.close()
+        if isinstance(exc, Cancelled):
+            return
+        if on_error is not None:
+            on_error(exc)
+        else:
+            raise exc
+
+    signals.progressed.connect(update)
+    signals.finished.connect(finished)
+    signals.failed.connect(failed)
+    signals.setParent(parent)
+    (pool or QThreadPool.globalInstance()).start(_Runnable(fn, progress, signals))
+    return signals
