@@ -1,0 +1,1 @@
+"""The county exchange workbook: format contract, digest, export, import, legacy rosters, reports."""
