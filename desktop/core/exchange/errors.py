@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 ERROR, WARNING = "错误", "警告"
@@ -72,3 +74,46 @@ class ExportBlocked(ExchangeError):
     def __init__(self, message: str, problems: list[Any]) -> None:
         super().__init__(message, code="checks")
         self.problems = problems
+
+
+ERROR_HEADERS = ("级别", "工作表", "行号", "列", "列号", "值", "问题")
+
+
+def write_error_workbook(problems: Iterable[Problem], path: str | Path, *, source: str | Path | None = None) -> Path:
+    """The problems as a workbook (错误清单), written atomically; returns the path."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from desktop.core.exchange.export import atomic_write
+
+    path = Path(path)
+
+    def write(tmp: Path) -> None:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "错误清单"
+        ws.append(list(ERROR_HEADERS))
+        for cell in ws[1]:
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="C00000")
+        for p in problems:
+            value = p.value
+            if value is not None and not isinstance(value, int | float | str):
+                value = str(value)
+            ws.append([p.level, p.sheet, p.row, p.column, p.column_letter, None, p.message])
+            cell = ws.cell(row=ws.max_row, column=6)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+                cell.number_format = "@"
+        for letter, width in zip("ABCDEFG", (6, 12, 8, 16, 6, 28, 80), strict=True):
+            ws.column_dimensions[letter].width = width
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:G{max(ws.max_row, 2)}"
+        if source is not None:
+            info = wb.create_sheet("来源")
+            info.append(["文件", str(source)])
+        wb.save(tmp)
+
+    atomic_write(path, write)
+    return path
