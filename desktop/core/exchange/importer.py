@@ -497,7 +497,7 @@ def _db_uuid_map(session: Session, model: type, uuids: Iterable[str]) -> dict[st
     pending = list(uuids)
     for start in range(0, len(pending), 500):
         chunk = pending[start:start + 500]
-        result.update(session.execute(select(model.uuid, model.id).where(model.uuid.in_(chunk))).tuples())
+        result.update({u: i for u, i in session.execute(select(model.uuid, model.id).where(model.uuid.in_(chunk)))})
     return result
 
 
@@ -732,7 +732,7 @@ def _check_groups(session: Session, parsed: dict, col_pos: dict[str, int], paren
         chunk = list(wanted)[start:start + 500]
         q = (select(VillageGroup.uuid, Village.uuid).join(Village, Village.id == VillageGroup.village_id)
              .where(VillageGroup.uuid.in_(chunk)))
-        db_groups.update(session.execute(q).tuples())
+        db_groups.update({g: v for g, v in session.execute(q)})
     for uid, (row_no, values, _h) in list(parsed.items()):
         g = values[gi]
         if g is None:
