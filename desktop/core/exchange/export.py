@@ -395,6 +395,30 @@ def write_workbook(
     callers write to a temporary name). Fills ``manifest.digest`` and ``manifest.row_counts``."""
     progress = progress or NULL_PROGRESS
     wb = Workbook(write_only=True)
+    try:
+        return _write_workbook(wb, session, target, manifest, township_ids, progress)
+    except BaseException:
+        _discard(wb)
+        raise
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the half-written sheets of a failed export and remove their temporary files."""
+    for ws in wb._sheets:
+        rows, writer = getattr(ws, "_rows", None), getattr(ws, "_writer", None)
+        if rows is not None:
+            ws._rows = None
+            with contextlib.suppress(Exception):
+                rows.close()
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+            with contextlib.suppress(Exception):
+                writer.cleanup()
+
+
+def _write_workbook(wb: Workbook, session: Session, target: Path, manifest: Manifest,
+                    township_ids: list[int] | None, progress: Progress) -> WrittenWorkbook:
     used_lists = sorted({c.codelist for s in fmt.sheets() for c in s.columns if c.codelist})
     code_ranges = _write_codes(wb, used_lists)
     digests: list[digest_mod.SheetDigest] = []
@@ -490,6 +514,8 @@ def export_database(
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ExchangeError(f"导出文件名应以 .xlsx 结尾：“{path.name}”", code="suffix", path=str(path))
+    if not path.parent.is_dir():
+        raise ExchangeError(f"文件夹“{path.parent}”不存在。", code="no_folder", path=str(path))
     with database.session() as session:
         session.info["operator"] = options.operator
         q = select(Township.id, Township.code, Township.name, County.code, County.name).join(
