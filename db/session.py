@@ -154,7 +154,7 @@ def inspect_file(path: Path, *, integrity: bool = True) -> FileStatus:
             try:
                 problems = quick_check(con)
             except sqlite3.DatabaseError as exc:
-                problems = [str(exc)]
+                raise _damaged(path, f"完整性检查时读取出错：{exc}") from exc
             if problems:
                 shown = "；".join(problems[:3])
                 raise _damaged(path, f"完整性检查发现 {len(problems)}{'+' if len(problems) >= CHECK_LIMIT else ''}"
