@@ -1,0 +1,341 @@
+"""Finding households: search-as-you-type over ``Household.search_key`` plus filters.
+
+The household list asks for the *ids* of every matching household in display
+order (one query: a ``LIKE '%term%' ESCAPE '\\'`` per typed word over the one
+search-key column, the filters, ``ORDER BY`` in SQL), then fetches the displayed
+columns only for the rows on screen (:func:`fetch_rows`, a page at a time).
+Holding 100,000 integers costs less than a megabyte, gives the view an exact row
+count and scroll bar, and the database does all filtering and sorting.
+
+The search key (names, pinyin in full and initials with every reading of
+heteronyms and surnames, ID numbers, phones, 户编号; all lower case) is computed
+when a record is saved (:mod:`desktop.core.searchindex`), never at query time.
+
+Only portable SQL: LIKE with an explicit ESCAPE, IN subqueries, scalar subqueries,
+``ORDER BY`` and ``LIMIT`` — nothing SQLite-specific.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement, Select
+
+from db.models import MEMBER_STATUS_REMOVED, Assignment, Helper, Household, Member, Village, VillageGroup
+from desktop.core import pinyin, searchkey
+
+ESCAPE = "\\"
+# Sentinel for "households without a 村民小组" in Filters.group_id.
+NO_GROUP = -1
+
+# List columns: key → Chinese header. Order is the display order.
+COLUMNS: dict[str, str] = {
+    "household_number": "户编号",
+    "head_name": "户主",
+    "village": "行政村",
+    "group": "村民小组",
+    "size": "人口",
+    "attribute": "贫困户属性",
+    "main_cause": "主要致贫原因",
+    "exit_status": "脱贫状态",
+    "phone": "联系电话",
+    "helpers": "帮扶责任人",
+}
+UNSORTABLE = frozenset({"helpers"})
+DEFAULT_SORT = "village"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the clerk typed and picked. Empty / None means "any"."""
+
+    text: str = ""
+    exit_status: str | None = None
+    attribute: str | None = None
+    main_cause: str | None = None
+    helper_id: int | None = None
+    township_id: int | None = None
+    village_id: int | None = None
+    group_id: int | None = None  # NO_GROUP: households with no group
+
+    def replace(self, **changes: Any) -> Filters:
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values.update(changes)
+        return Filters(**values)
+
+
+@dataclass
+class ListRow:
+    """One household as shown in the list."""
+
+    id: int
+    uuid: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+def like_patterns(text: str) -> list[str]:
+    """One escaped ``%term%`` LIKE pattern per whitespace-separated word of ``text``.
+
+    Each word is normalised like the stored key (NFKC, lower case, apostrophes
+    dropped, ü → v) and ``%``, ``_`` and ``\\`` are escaped, so they match literally.
+    """
+    patterns = []
+    for word in (text or "").split():
+        q = searchkey.normalise_query(pinyin.normalise_query(word))
+        if q:
+            patterns.append(f"%{q}%")
+    return list(dict.fromkeys(patterns))
+
+
+def _head_name() -> ColumnElement:
+    """The current 户主's name of the outer household (scalar subquery)."""
+    return (
+        select(Member.name)
+        .where(
+            Member.household_id == Household.id,
+            Member.relation == "户主",
+            Member.status != MEMBER_STATUS_REMOVED,
+        )
+        .order_by(Member.seq, Member.id)
+        .limit(1)
+        .correlate(Household)
+        .scalar_subquery()
+    )
+
+
+def current_assignment(today: date | None = None) -> ColumnElement:
+    day = today or date.today()
+    return or_(Assignment.end_date.is_(None), Assignment.end_date >= day)
+
+
+def conditions(filters: Filters, today: date | None = None) -> list[ColumnElement]:
+    """WHERE conditions on ``household`` for ``filters``."""
+    where: list[ColumnElement] = []
+    patterns = like_patterns(filters.text)
+    if patterns:
+        # As a subquery on its own, the LIKE scan reads only the narrow search-key index
+        # (ix_household_search_key) whatever the outer query joins and sorts by.
+        inner = aliased(Household)
+        where.append(Household.id.in_(
+            select(inner.id).where(*[inner.search_key.like(p, escape=ESCAPE) for p in patterns])))
+    if filters.exit_status:
+        where.append(Household.exit_status == filters.exit_status)
+    if filters.attribute:
+        where.append(Household.attribute == filters.attribute)
+    if filters.main_cause:
+        where.append(Household.main_cause == filters.main_cause)
+    if filters.group_id is not None:
+        if filters.group_id == NO_GROUP:
+            where.append(Household.group_id.is_(None))
+            if filters.village_id is not None:
+                where.append(Household.village_id == filters.village_id)
+        else:
+            where.append(Household.group_id == filters.group_id)
+    elif filters.village_id is not None:
+        where.append(Household.village_id == filters.village_id)
+    elif filters.township_id is not None:
+        where.append(Household.village_id.in_(select(Village.id).where(Village.township_id == filters.township_id)))
+    if filters.helper_id is not None:
+        where.append(Household.id.in_(
+            select(Assignment.household_id).where(
+                Assignment.helper_id == filters.helper_id, current_assignment(today))))
+    return where
+
+
+def _order(sort: str, ascending: bool) -> tuple[list[ColumnElement], bool]:
+    """ORDER BY expressions for a list column, and whether the village table is joined."""
+    if sort not in COLUMNS or sort in UNSORTABLE:
+        sort = DEFAULT_SORT
+
+    def d(expr: ColumnElement) -> ColumnElement:
+        return expr.asc() if ascending else expr.desc()
+
+    if sort == "village":
+        return [d(Village.code), d(Household.household_number), d(Household.id)], True
+    if sort == "group":
+        group_name = select(VillageGroup.name).where(VillageGroup.id == Household.group_id).correlate(
+            Household).scalar_subquery()
+        return [d(Village.code), d(group_name), d(Household.household_number), d(Household.id)], True
+    expr = {
+        "household_number": Household.household_number,
+        "head_name": _head_name(),
+        "size": Household.household_size,
+        "attribute": Household.attribute,
+        "main_cause": Household.main_cause,
+        "exit_status": Household.exit_status,
+        "phone": Household.phone,
+    }[sort]
+    return [d(expr), d(Household.household_number), d(Household.id)], False
+
+
+def ids_query(filters: Filters, sort: str = DEFAULT_SORT, ascending: bool = True,
+              today: date | None = None) -> Select:
+    order, join_village = _order(sort, ascending)
+    stmt = select(Household.id)
+    if join_village:
+        stmt = stmt.join(Village, Village.id == Household.village_id)
+    return stmt.where(*conditions(filters, today)).order_by(*order)
+
+
+def match_ids(session: Session, filters: Filters, sort: str = DEFAULT_SORT, ascending: bool = True,
+              *, limit: int | None = None) -> list[int]:
+    """Ids of the matching households in display order (all of them unless ``limit``)."""
+    stmt = ids_query(filters, sort, ascending)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def count(session: Session, filters: Filters) -> int:
+    stmt = select(func.count()).select_from(Household).where(*conditions(filters))
+    return int(session.scalar(stmt) or 0)
+
+
+def page(session: Session, filters: Filters, sort: str = DEFAULT_SORT, ascending: bool = True, *,
+         offset: int = 0, limit: int = 100) -> list[ListRow]:
+    """One page of rows by LIMIT/OFFSET (for callers that do not keep the id list)."""
+    ids = list(session.scalars(ids_query(filters, sort, ascending).offset(offset).limit(limit)))
+    rows = fetch_rows(session, ids)
+    return [rows[i] for i in ids if i in rows]
+
+
+def fetch_rows(session: Session, ids: Sequence[int], today: date | None = None) -> dict[int, ListRow]:
+    """The list columns of the households ``ids`` (a page: tens to hundreds of ids)."""
+    if not ids:
+        return {}
+    stmt = (
+        select(
+            Household.id,
+            Household.uuid,
+            Household.household_number,
+            _head_name().label("head_name"),
+            Village.name.label("village"),
+            VillageGroup.name.label("group"),
+            Household.household_size,
+            Household.attribute,
+            Household.main_cause,
+            Household.exit_status,
+            Household.phone,
+        )
+        .join(Village, Village.id == Household.village_id)
+        .outerjoin(VillageGroup, VillageGroup.id == Household.group_id)
+        .where(Household.id.in_(list(ids)))
+    )
+    rows: dict[int, ListRow] = {}
+    for r in session.execute(stmt):
+        rows[r.id] = ListRow(
+            id=r.id,
+            uuid=r.uuid,
+            values={
+                "household_number": r.household_number,
+                "head_name": r.head_name,
+                "village": r.village,
+                "group": r.group,
+                "size": r.household_size,
+                "attribute": r.attribute,
+                "main_cause": r.main_cause,
+                "exit_status": r.exit_status,
+                "phone": r.phone,
+                "helpers": "",
+            },
+        )
+    helper_rows = session.execute(
+        select(Assignment.household_id, Helper.name)
+        .join(Helper, Helper.id == Assignment.helper_id)
+        .where(Assignment.household_id.in_(list(ids)), current_assignment(today))
+        .order_by(Assignment.household_id, Assignment.id)
+    )
+    names: dict[int, list[str]] = {}
+    for household_id, name in helper_rows:
+        names.setdefault(household_id, []).append(name)
+    for household_id, found in names.items():
+        if household_id in rows:
+            rows[household_id].values["helpers"] = "、".join(dict.fromkeys(found))
+    return rows
+
+
+def uuids_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(Household.id, Household.uuid).where(Household.id.in_(ids))).all())
+
+
+def id_of(session: Session, uuid: str) -> int | None:
+    return session.scalar(select(Household.id).where(Household.uuid == uuid))
+
+
+# --------------------------------------------------------------------------- tree
+
+
+@dataclass
+class TreeGroup:
+    id: int | None  # None: households without a group
+    name: str
+    count: int = 0
+
+
+@dataclass
+class TreeVillage:
+    id: int
+    code: str
+    name: str
+    count: int = 0
+    groups: list[TreeGroup] = field(default_factory=list)
+
+
+@dataclass
+class TreeTownship:
+    id: int
+    code: str
+    name: str
+    count: int = 0
+    villages: list[TreeVillage] = field(default_factory=list)
+
+
+def region_tree(session: Session) -> list[TreeTownship]:
+    """Township → villages → groups with household counts (one GROUP BY query)."""
+    from db.models import Township
+
+    counts: dict[tuple[int, int | None], int] = {
+        (v, g): n
+        for v, g, n in session.execute(
+            select(Household.village_id, Household.group_id, func.count()).group_by(
+                Household.village_id, Household.group_id
+            )
+        )
+    }
+    townships = {
+        t.id: TreeTownship(t.id, t.code, t.name)
+        for t in session.scalars(select(Township).order_by(Township.code))
+    }
+    villages: dict[int, TreeVillage] = {}
+    for v in session.execute(select(Village.id, Village.code, Village.name, Village.township_id).order_by(
+            Village.code)):
+        tv = TreeVillage(v.id, v.code, v.name)
+        villages[v.id] = tv
+        if v.township_id in townships:
+            townships[v.township_id].villages.append(tv)
+    for g in session.execute(select(VillageGroup.id, VillageGroup.name, VillageGroup.village_id).order_by(
+            VillageGroup.village_id, VillageGroup.code, VillageGroup.id)):
+        if g.village_id in villages:
+            villages[g.village_id].groups.append(TreeGroup(g.id, g.name, counts.get((g.village_id, g.id), 0)))
+    for (village_id, group_id), n in counts.items():
+        village = villages.get(village_id)
+        if village is None:
+            continue
+        village.count += n
+        if group_id is None:
+            village.groups.append(TreeGroup(None, "未分组", n))
+    for t in townships.values():
+        t.count = sum(v.count for v in t.villages)
+    return list(townships.values())
+

@@ -1,0 +1,200 @@
+"""SQL search over the household search key, filters, sorting, paging and the region tree."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select, text
+
+from db.models import Assignment, Household, Member, Village, VillageGroup
+from desktop.core import households, search
+from desktop.core.search import NO_GROUP, Filters
+
+
+def _add(db, village_id: int, names: list[tuple[str, str, str, str | None]], *, number: str, phone: str | None = None,
+         **fields) -> str:
+    """A household with members (name, relation, sex, id_number) saved through the card layer."""
+    card = households.new_card(village_id=village_id)
+    card.household.update(household_number=number, phone=phone, main_cause="因病", **fields)
+    for name, relation, sex, id_number in names:
+        card.members.append(households.new_row("members", name=name, relation=relation, sex=sex, id_number=id_number))
+    with db.session() as s:
+        households.save_card(s, card, operator="测试")
+    return card.uuid
+
+
+@pytest.fixture
+def small(database):
+    """An empty database with one township, two villages and a few households."""
+    from desktop.core.demo import DemoOptions, generate
+
+    with database.session() as s:
+        generate(s, DemoOptions(households=6, seed=3))
+        village_ids = list(s.scalars(select(Village.id).order_by(Village.code)))
+    v = village_ids[0]
+    uuids = {
+        "zhangsan": _add(database, v, [("张三", "户主", "男", "11010519491231002X"), ("王芳", "配偶", "女", None)],
+                         number="9990000001", phone="13912345678"),
+        "lisi": _add(database, v, [("李四", "户主", "男", None)], number="9990000002"),
+        "shan": _add(database, v, [("单田芳", "户主", "男", None)], number="9990000003"),
+        "percent": _add(database, v, [("赵_六", "户主", "男", None)], number="99%00004"),
+    }
+    return database, uuids
+
+
+def _found(db, **filters) -> set[str]:
+    with db.session() as s:
+        ids = search.match_ids(s, Filters(**filters))
+        return set(search.uuids_of(s, ids).values())
+
+
+def test_like_patterns_normalise_and_escape() -> None:
+    assert search.like_patterns(" ZS ") == ["%zs%"]
+    assert search.like_patterns("ｚｓ") == ["%zs%"]  # full-width letters
+    assert search.like_patterns("xi'an") == ["%xian%"]
+    assert search.like_patterns("lü") == ["%lv%"]
+    assert search.like_patterns("100%_x") == ["%100\\%\\_x%"]
+    assert search.like_patterns("张 13912") == ["%张%", "%13912%"]
+    assert search.like_patterns("   ") == []
+
+
+def test_finds_by_name_pinyin_initials_id_phone_and_number(small) -> None:
+    db, u = small
+    assert u["zhangsan"] in _found(db, text="zs")
+    assert u["lisi"] not in _found(db, text="zs")
+    assert _found(db, text="张三") == {u["zhangsan"]}
+    assert u["zhangsan"] in _found(db, text="zhangsan")
+    assert u["zhangsan"] in _found(db, text="ZhangSan")
+    assert _found(db, text="002x") == {u["zhangsan"]}  # last digits of the ID, lower-case x
+    assert _found(db, text="11010519491231002X") == {u["zhangsan"]}
+    assert _found(db, text="13912345678") == {u["zhangsan"]}
+    assert _found(db, text="9990000002") == {u["lisi"]}
+    assert u["zhangsan"] in _found(db, text="王芳")  # any member, not only the head
+
+
+def test_surname_reading_is_indexed(small) -> None:
+    db, u = small
+    assert u["shan"] in _found(db, text="shantianfang")
+    assert u["shan"] in _found(db, text="stf")
+
+
+def test_several_words_must_all_match(small) -> None:
+    db, u = small
+    assert _found(db, text="zs 13912") == {u["zhangsan"]}
+    assert _found(db, text="zs 9990000002") == set()
+
+
+def test_wildcards_are_literal(small) -> None:
+    db, u = small
+    assert _found(db, text="%") == {u["percent"]}
+    assert _found(db, text="_") == {u["percent"]}
+    assert _found(db, text="99%0") == {u["percent"]}
+
+
+def test_filters_match_a_python_recount(demo_db) -> None:
+    with demo_db.session() as s:
+        rows = s.execute(select(Household.id, Household.exit_status, Household.attribute, Household.main_cause,
+                                Household.village_id, Household.group_id)).all()
+        village = rows[0].village_id
+        group = next(r.group_id for r in rows if r.group_id is not None)
+        helper_id, household_id = s.execute(select(Assignment.helper_id, Assignment.household_id)).first()
+        served = set(s.scalars(select(Assignment.household_id).where(Assignment.helper_id == helper_id)))
+        township = s.scalar(select(Village.township_id).where(Village.id == village))
+
+        def ids(**f) -> set[int]:
+            return set(search.match_ids(s, Filters(**f)))
+
+        assert ids() == {r.id for r in rows}
+        assert ids(exit_status="未脱贫") == {r.id for r in rows if r.exit_status == "未脱贫"}
+        assert ids(attribute="低保贫困户") == {r.id for r in rows if r.attribute == "低保贫困户"}
+        assert ids(main_cause="因病") == {r.id for r in rows if r.main_cause == "因病"}
+        assert ids(village_id=village) == {r.id for r in rows if r.village_id == village}
+        assert ids(group_id=group) == {r.id for r in rows if r.group_id == group}
+        assert ids(township_id=township) == {r.id for r in rows}
+        assert ids(helper_id=helper_id) == served and household_id in served
+        both = ids(exit_status="未脱贫", main_cause="因病")
+        assert both == {r.id for r in rows if r.exit_status == "未脱贫" and r.main_cause == "因病"}
+        assert 0 < len(both) < len(rows)
+        assert search.count(s, Filters(exit_status="未脱贫")) == len(ids(exit_status="未脱贫"))
+
+
+def test_ended_assignment_does_not_count_for_the_helper_filter(demo_db) -> None:
+    with demo_db.session() as s:
+        a = s.scalars(select(Assignment)).first()
+        helper_id, hid = a.helper_id, a.household_id
+        a.end_date = date(2000, 1, 1)
+    with demo_db.session() as s:
+        assert hid not in search.match_ids(s, Filters(helper_id=helper_id))
+
+
+def test_households_without_group(small) -> None:
+    db, u = small
+    with db.session() as s:
+        village = s.scalar(select(Household.village_id).where(Household.uuid == u["lisi"]))
+    assert {u["lisi"], u["zhangsan"]} <= _found(db, village_id=village, group_id=NO_GROUP)
+    with db.session() as s:
+        grouped = s.scalar(select(VillageGroup.id).where(VillageGroup.village_id == village))
+    assert u["lisi"] not in _found(db, village_id=village, group_id=grouped)
+
+
+def test_sorting_happens_in_sql_and_matches_python(demo_db) -> None:
+    with demo_db.session() as s:
+        heads = dict(s.execute(select(Member.household_id, Member.name).where(Member.relation == "户主")).all())
+        by_head = search.match_ids(s, Filters(), "head_name", True)
+        assert [heads[i] for i in by_head] == sorted(heads[i] for i in by_head)
+        desc = search.match_ids(s, Filters(), "head_name", False)
+        assert [heads[i] for i in desc] == sorted((heads[i] for i in desc), reverse=True)
+        rows = s.execute(select(Household.id, Village.code, Household.household_number).join(Village)).all()
+        expected = [r.id for r in sorted(rows, key=lambda r: (r.code, r.household_number or "", r.id))]
+        assert search.match_ids(s, Filters()) == expected
+        status = search.match_ids(s, Filters(), "exit_status")
+        values = dict(s.execute(select(Household.id, Household.exit_status)).all())
+        assert [values[i] for i in status] == sorted(values[i] for i in status)
+        assert search.match_ids(s, Filters(), "helpers") == expected  # not sortable: default order
+
+
+def test_paging_agrees_with_the_id_list(demo_db) -> None:
+    with demo_db.session() as s:
+        ids = search.match_ids(s, Filters(main_cause="因病"), "phone")
+        page = search.page(s, Filters(main_cause="因病"), "phone", offset=20, limit=15)
+        assert [r.id for r in page] == ids[20:35]
+        assert search.match_ids(s, Filters(), limit=7) == search.match_ids(s, Filters())[:7]
+
+
+def test_fetch_rows_gives_the_list_columns(small) -> None:
+    db, u = small
+    with db.session() as s:
+        hid = search.id_of(s, u["zhangsan"])
+        row = search.fetch_rows(s, [hid])[hid]
+    assert row.uuid == u["zhangsan"]
+    assert row["head_name"] == "张三" and row["size"] == 2 and row["household_number"] == "9990000001"
+    assert row["village"] and set(row.values) == set(search.COLUMNS)
+
+
+def test_fetch_rows_lists_current_helpers(demo_db) -> None:
+    with demo_db.session() as s:
+        a = s.scalars(select(Assignment)).first()
+        row = search.fetch_rows(s, [a.household_id])[a.household_id]
+        assert a.helper.name in row["helpers"]
+
+
+def test_region_tree_counts(demo_db) -> None:
+    with demo_db.session() as s:
+        tree = search.region_tree(s)
+        total = s.query(Household).count()
+        per_village = dict(s.execute(select(Household.village_id, text("count(*)")).group_by(
+            Household.village_id)).all())
+    assert sum(t.count for t in tree) == total == 300
+    for t in tree:
+        for v in t.villages:
+            assert v.count == per_village.get(v.id, 0)
+            assert sum(g.count for g in v.groups) == v.count
+
+
+def test_text_search_reads_the_search_key_index(demo_db) -> None:
+    """SQLite: the LIKE scan runs over the narrow covering index, not the table."""
+    with demo_db.session() as s:
+        sql = search.ids_query(Filters(text="zs")).compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "ix_household_search_key" in plan
