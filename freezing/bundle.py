@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -57,18 +58,31 @@ def input_files() -> list[Path]:
     return sorted(files)
 
 
-def inputs_digest() -> str:
+def inputs_digest(files: list[Path] | None = None) -> str:
     digest = hashlib.sha256()
-    for path in input_files():
+    for path in input_files() if files is None else files:
         digest.update(path.relative_to(ROOT).as_posix().encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
+def _stamp() -> dict:
+    try:
+        return json.loads(STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def is_current(digest: str | None = None) -> bool:
-    if not (executable("mingbaika").is_file() and executable("mingbaika-cli").is_file() and STAMP.is_file()):
+    if not (executable("mingbaika").is_file() and executable("mingbaika-cli").is_file()):
         return False
-    return STAMP.read_text(encoding="utf-8").strip() == (digest or inputs_digest())
+    return _stamp().get("digest") == (digest or inputs_digest())
+
+
+def built_inputs() -> list[str]:
+    """The input files (relative, POSIX) of the last successful build: what the bundle holds, even
+    when the checkout has changed since."""
+    return list(_stamp().get("files", []))
 
 
 @contextlib.contextmanager
@@ -96,7 +110,8 @@ def build_command() -> list[str]:
 
 def build() -> float:
     """Build now (the caller holds the lock); returns the seconds it took. The log is kept in build/."""
-    digest = inputs_digest()  # before building: a change made during the build leaves the bundle stale
+    files = input_files()
+    digest = inputs_digest(files)  # taken before building: a change made during the build leaves it stale
     STAMP.unlink(missing_ok=True)
     env = dict(os.environ, PYTHON=sys.executable)
     started = time.perf_counter()
@@ -106,16 +121,22 @@ def build() -> float:
     if result.returncode != 0:
         tail = LOG.read_text(encoding="utf-8", errors="replace")[-6000:]
         raise RuntimeError(f"building the bundle failed (exit {result.returncode}); log {LOG}:\n{tail}")
-    STAMP.write_text(digest + "\n", encoding="utf-8")
+    STAMP.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 1),
+                                 "files": [p.relative_to(ROOT).as_posix() for p in files]}, indent=0),
+                     encoding="utf-8")
     return seconds
 
 
-def ensure_bundle() -> tuple[Path, float | None]:
-    """The bundle folder, built first if missing or stale; and the build time (None if it was current)."""
+def ensure_bundle(attempts: int = 3) -> tuple[Path, float | None]:
+    """The bundle folder, built first if missing or stale; and the last build's time (None if it was
+    current). Sources edited while it builds (other work in the same checkout) start another build."""
+    seconds = None
     with build_lock():
-        if is_current():
-            return DIST, None
-        return DIST, build()
+        for _ in range(attempts):
+            if is_current():
+                break
+            seconds = build()
+        return DIST, seconds
 
 
 def tree_size(path: Path) -> int:

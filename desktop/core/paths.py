@@ -17,15 +17,31 @@ APP_NAME = "Mingbaika"
 DB_FILE_NAME = "mingbaika.sqlite3"
 
 
-def resources_dir() -> Path:
+def is_frozen() -> bool:
+    """True when running from the PyInstaller bundle (``build.spec``)."""
+    return bool(getattr(sys, "frozen", False)) and hasattr(sys, "_MEIPASS")
+
+
+def bundle_dir() -> Path:
+    """The folder that holds ``resources/`` and ``docs/``: the source checkout, or in the
+    frozen bundle its ``_internal`` folder (``sys._MEIPASS``)."""
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+        return Path(bundle)
+    return Path(__file__).resolve().parents[2]
+
+
+def resources_dir() -> Path:
+    return bundle_dir() / "resources"
 
 
 def resource(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
+
+
+def user_guide() -> Path:
+    """The user guide (``docs/使用说明.md``; its screenshots are in ``docs/screenshots``)."""
+    return bundle_dir() / "docs" / "使用说明.md"
 
 
 def data_dir() -> Path:
