@@ -145,6 +145,11 @@ def tree_size(path: Path) -> int:
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() or p.is_symlink())
 
 
+# Linux libraries that come with Qt's CUPS print plugin (direct printing to the office printer).
+PRINTING_LIBS = ("libcups", "libgnutls", "libnettle", "libhogweed", "libgmp", "libp11-kit", "libtasn1", "libidn2",
+                 "libunistring", "libavahi", "libkrb5", "libk5crypto", "libgssapi", "libkeyutils", "libcom_err")
+
+
 def size_breakdown(bundle: Path = DIST) -> dict[str, int]:
     """Bytes by component, largest first: the executables, Qt's libraries, ICU, fonts, Python, …"""
     root = internal(bundle)
@@ -162,6 +167,8 @@ def size_breakdown(bundle: Path = DIST) -> dict[str, int]:
         if "icu" in name and ("icudt" in name or "icudata" in name or "icuuc" in name or "icui18n" in name
                               or "icuin" in name):
             add("ICU (Unicode data for Qt)", size)
+        elif "/" not in rel and name.startswith(PRINTING_LIBS):
+            add("CUPS printing client and its TLS / Kerberos / Avahi libraries (Linux)", size)
         elif rel.startswith("resources/fonts/"):
             add("resources/fonts (bundled CJK print fonts)", size)
         elif rel.startswith("resources/"):
