@@ -342,7 +342,7 @@ class _Generator:
         members: list[dict] = []
         if attribute == "特困供养贫困户":
             size = rng.choices((1, 2), (75, 25))[0]
-            head_age = rng.randint(62, 88)
+            head_age = rng.randint(66, 90)  # 特困供养: past working age (16–65), no labour capacity
         else:
             size = rng.choices((1, 2, 3, 4, 5, 6, 7, 8), (4, 11, 17, 26, 21, 12, 6, 3))[0]
             head_age = rng.randint(28, 78)
@@ -354,7 +354,8 @@ class _Generator:
         if size >= 2:
             spouse_sex = "女" if head_sex == "男" else "男"
             if attribute == "特困供养贫困户" or rng.random() < 0.85:
-                spouse_age = max(20, min(95, head_age + rng.randint(-5, 3)))
+                youngest = 66 if attribute == "特困供养贫困户" else 20
+                spouse_age = max(youngest, min(95, head_age + rng.randint(-5, 3)))
                 members.append(self.person(hh_id, seq, "配偶", spouse_sex, spouse_age,
                                            surname if spouse_sex == "男" else None, attribute))
                 seq += 1
@@ -510,7 +511,7 @@ class _Generator:
         workers = sum(1 for m in members if m["work_location"])
         wage = sum(rng.randint(800, 2500) * m["work_months"] for m in members if m["work_location"])
         production = rng.randint(1000, 8000) if size > 1 else rng.randint(0, 2000)
-        expense = round(production * rng.uniform(0.2, 0.45)) if production else 0
+        expense = max(1, round(production * rng.uniform(0.2, 0.45))) if production else 0
         prop = rng.choice((0, 0, 300, 500, 1000))
         dibao = rng.randint(1500, 3000) * size if attribute == "低保贫困户" else 0
         wubao = rng.randint(3000, 4500) * size if attribute == "特困供养贫困户" else 0
@@ -524,7 +525,7 @@ class _Generator:
             prop += int(target * 1.15 - net) + 100
         elif not must_exceed and workers == 0 and net > target and rng.random() < 0.7:
             production = max(0, production - int(net - target * 0.8))
-            expense = round(production * 0.3)
+            expense = max(1, round(production * 0.3)) if production else 0
         self.add(IncomeRecord, {
             **self.base(IncomeRecord), "household_id": hid, "year": year, "population": size,
             "wage": float(wage), "production": float(production), "property_income": float(prop),
