@@ -1,0 +1,260 @@
+"""Paint household cards page by page onto a PDF writer or a printer.
+
+One household starts a new page. Each card is its own QTextDocument laid out
+for the device; when a card needs a second page (a very large household) the
+document is split at page boundaries (table rows are not cut; the members
+and measures tables repeat their header rows) and every continuation page gets
+a header naming the card, so a loose sheet can be put back with its household.
+
+Works off the GUI thread (QPdfWriter, QPrinter and QTextDocument may be
+painted in a worker thread); the caller passes a :class:`Progress` for
+progress and cancel. PDFs are written to a temporary file and moved into place
+only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+)
+from PySide6.QtPrintSupport import QPrinter
+
+from db.engine import Database
+from desktop.core.card import HouseholdCard, iter_cards, log_prints
+from desktop.core.progress import NULL_PROGRESS, Cancelled, Progress
+from desktop.ui.printing.card_document import TITLE, build_document
+from desktop.ui.printing.fonts import card_font, ensure_loaded
+
+MARGINS_MM = QMarginsF(10, 9, 10, 9)  # left, top, right, bottom
+BAND_MM = 5.0  # running header band on top of every page
+PDF_RESOLUTION = 600  # dpi of the PDF coordinate grid (text and rules stay vector)
+
+
+class RenderError(RuntimeError):
+    """The output could not be written (message in Chinese)."""
+
+
+@dataclass
+class RenderResult:
+    households: int = 0
+    pages: int = 0
+    multi_page: list[str] = field(default_factory=list)  # UUIDs of cards that needed more than one page
+    uuids: list[str] = field(default_factory=list)  # UUIDs in the order printed
+    target: str = ""
+
+
+def setup_device(device: QPagedPaintDevice) -> None:
+    """A4 portrait with the card margins (a printer keeps its own minimum margins)."""
+    layout = QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, MARGINS_MM,
+                         QPageLayout.Unit.Millimeter)
+    if isinstance(device, QPrinter) and device.outputFormat() == QPrinter.OutputFormat.NativeFormat:
+        # Respect what the printer can reach; keep the printer's paper choice if it has no A4.
+        device.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        device.setPageOrientation(QPageLayout.Orientation.Portrait)
+        device.setPageMargins(MARGINS_MM, QPageLayout.Unit.Millimeter)
+        return
+    device.setPageLayout(layout)
+
+
+def _mm(device: QPagedPaintDevice, mm: float) -> float:
+    return mm / 25.4 * device.logicalDpiY()
+
+
+class CardPainter:
+    """Paints cards onto an active QPainter of a paged device, one household per page."""
+
+    def __init__(self, device: QPagedPaintDevice, painter: QPainter) -> None:
+        ensure_loaded()
+        self.device = device
+        self.painter = painter
+        rect = device.pageLayout().paintRectPixels(device.logicalDpiY())
+        self.width = float(rect.width())
+        self.height = float(rect.height())
+        self.band = _mm(device, BAND_MM)
+        self.body = QSizeF(self.width, self.height - self.band)
+        self.pages = 0
+        self._band_font = card_font(7.5)
+        self._band_bold = card_font(8.5, bold=True)
+
+    def paint(self, card: HouseholdCard) -> int:
+        """Paint one card from a fresh page; returns its page count."""
+        doc = build_document(card, self.device, self.body)
+        count = max(1, doc.pageCount())
+        p = self.painter
+        for page in range(count):
+            if self.pages:
+                self.device.newPage()
+            self.pages += 1
+            self._band(card, page, count)
+            p.save()
+            p.translate(0, self.band - page * self.body.height())
+            clip = QRectF(0, page * self.body.height(), self.body.width(), self.body.height())
+            doc.drawContents(p, clip)
+            p.restore()
+        return count
+
+    def _band(self, card: HouseholdCard, page: int, count: int) -> None:
+        p = self.painter
+        p.save()
+        rect = QRectF(0, 0, self.width, self.band * 0.8)
+        if count > 1:
+            p.setFont(self._band_font)
+            p.setPen(QColor("#444444"))
+            p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       f"第 {page + 1} 页 / 共 {count} 页")
+        if page > 0:
+            p.setFont(self._band_bold)
+            p.setPen(QColor("#000000"))
+            text = (f"{TITLE}（续）  {card.year}年度  {card.place}  户编号：{card.household_number}  "
+                    f"户主：{card.head_name}")
+            p.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+            pen = QPen(QColor("#555555"))
+            pen.setWidthF(_mm(self.device, 0.25))
+            p.setPen(pen)
+            p.drawLine(0, int(rect.bottom()), int(self.width), int(rect.bottom()))
+        p.restore()
+
+
+def paint_cards(
+    device: QPagedPaintDevice,
+    cards: Iterable[HouseholdCard],
+    *,
+    total: int | None = None,
+    progress: Progress = NULL_PROGRESS,
+    painter: QPainter | None = None,
+) -> RenderResult:
+    """Paint ``cards`` onto ``device`` (already set up). Raises Cancelled when cancelled."""
+    own = painter is None
+    if own:
+        painter = QPainter()
+        if not painter.begin(device):
+            raise RenderError("无法开始打印（打印机或文件不可用）")
+    result = RenderResult()
+    try:
+        cp = CardPainter(device, painter)
+        for card in cards:
+            progress.check()
+            pages = cp.paint(card)
+            result.households += 1
+            result.uuids.append(card.uuid)
+            if pages > 1:
+                result.multi_page.append(card.uuid)
+            if total:
+                progress.update(result.households, total, f"正在排版第 {result.households}/{total} 户")
+        result.pages = cp.pages
+    finally:
+        if own:
+            painter.end()
+    return result
+
+
+def _pdf_writer(path: str) -> QPdfWriter:
+    writer = QPdfWriter(path)
+    writer.setResolution(PDF_RESOLUTION)
+    writer.setTitle(TITLE)
+    writer.setCreator("明白卡 Mingbaika")
+    setup_device(writer)
+    return writer
+
+
+def write_pdf(path: str | os.PathLike, cards: Iterable[HouseholdCard], *, total: int | None = None,
+              progress: Progress = NULL_PROGRESS) -> RenderResult:
+    """Write ``cards`` to the PDF file ``path`` atomically (temp file, then replace)."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise RenderError(f"保存位置“{folder}”不存在")
+    fd, tmp = tempfile.mkstemp(prefix=".mingbaika-", suffix=".pdf.tmp", dir=folder)
+    os.close(fd)
+    try:
+        writer = _pdf_writer(tmp)
+        try:
+            result = paint_cards(writer, cards, total=total, progress=progress)
+        finally:
+            del writer  # closes the file
+        if result.households == 0:
+            raise RenderError("没有需要打印的户")
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    result.target = str(target)
+    return result
+
+
+def export_pdf(
+    database: Database,
+    uuids: Sequence[str],
+    path: str | os.PathLike,
+    *,
+    year: int | None = None,
+    full_id: bool = False,
+    operator: str | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> RenderResult:
+    """Cards of ``uuids`` (in that order) to one PDF; logs every printed card.
+
+    Reads in its own session (safe in a worker thread); the print log is written
+    in one transaction after the file is complete.
+    """
+    if not uuids:
+        raise RenderError("没有需要打印的户")
+    with database.session() as session:
+        cards = iter_cards(session, uuids, year=year, full_id=full_id)
+        result = write_pdf(path, cards, total=len(uuids), progress=progress)
+    with database.session() as session:
+        log_prints(session, result.uuids, target=str(Path(path).resolve()), operator=operator, full_id=full_id)
+    return result
+
+
+def print_to_printer(
+    database: Database,
+    uuids: Sequence[str],
+    printer: QPrinter,
+    *,
+    year: int | None = None,
+    full_id: bool = False,
+    operator: str | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> RenderResult:
+    """Print the cards of ``uuids`` on ``printer`` (set up by a print dialog); logs them.
+
+    Cancelling aborts the print job (nothing is logged).
+    """
+    if not uuids:
+        raise RenderError("没有需要打印的户")
+    setup_device(printer)
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise RenderError(f"无法连接打印机“{printer.printerName()}”")
+    try:
+        with database.session() as session:
+            cards = iter_cards(session, uuids, year=year, full_id=full_id)
+            result = paint_cards(printer, cards, total=len(uuids), progress=progress, painter=painter)
+    except Cancelled:
+        printer.abort()
+        raise
+    finally:
+        if painter.isActive():
+            painter.end()
+    target = printer.outputFileName() or printer.printerName() or "printer"
+    result.target = target
+    with database.session() as session:
+        log_prints(session, result.uuids, target=target, operator=operator, full_id=full_id)
+    return result
