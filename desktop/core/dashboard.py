@@ -551,26 +551,21 @@ def _status_series(statuses: Iterable[str | None], values: Mapping[tuple[Any, st
 
 def totals(session: Session, scope: Scope = Scope()) -> Totals:
     where = household_conditions(scope.filters())
-    h = Household
-    people_sq = (select(Member.household_id, func.count(Member.id).label("n"))
-                 .where(Member.status != MEMBER_STATUS_REMOVED).group_by(Member.household_id).subquery())
-    n = func.coalesce(people_sq.c.n, 0)
-    by_status: dict[str, tuple[int, int]] = {}
-    by_attribute: dict[str, tuple[int, int]] = {}
-    rows = session.execute(
-        select(h.exit_status, h.attribute, func.count(h.id), func.sum(n))
-        .outerjoin(people_sq, people_sq.c.household_id == h.id)
-        .where(*where).group_by(h.exit_status, h.attribute)).all()
+    h, m = Household, Member
     acc_s: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     acc_a: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-    for status, attribute, households, people in rows:
-        for acc, key in ((acc_s, status), (acc_a, attribute)):
-            acc[key][0] += households
-            acc[key][1] += int(people or 0)
-    for key in _ordered(acc_s, "exit_status"):
-        by_status[_label(key)] = (acc_s[key][0], acc_s[key][1])
-    for key in _ordered(acc_a, "household_attribute"):
-        by_attribute[_label(key)] = (acc_a[key][0], acc_a[key][1])
+    households = session.execute(select(h.exit_status, h.attribute, func.count(h.id))
+                                 .where(*where).group_by(h.exit_status, h.attribute)).all()
+    people = session.execute(select(h.exit_status, h.attribute, func.count(m.id))
+                             .join(h, m.household_id == h.id)
+                             .where(m.status != MEMBER_STATUS_REMOVED, *where)
+                             .group_by(h.exit_status, h.attribute)).all()
+    for column, rows in ((0, households), (1, people)):
+        for status, attribute, n in rows:
+            acc_s[status][column] += n
+            acc_a[attribute][column] += n
+    by_status = {_label(k): (acc_s[k][0], acc_s[k][1]) for k in _ordered(acc_s, "exit_status")}
+    by_attribute = {_label(k): (acc_a[k][0], acc_a[k][1]) for k in _ordered(acc_a, "household_attribute")}
     return Totals(households=sum(v[0] for v in by_status.values()), people=sum(v[1] for v in by_status.values()),
                   by_status=by_status, by_attribute=by_attribute)
 
@@ -798,8 +793,10 @@ def visits_chart(session: Session, scope: Scope, days: int = DEFAULT_VISIT_DAYS,
         raise ValueError("days must be at least 1")
     as_of = reference_date(session, as_of)
     h, v = Household, Visit
-    last_sq = (select(v.household_id, func.max(v.visited_on).label("last"))
-               .where(v.visited_on <= as_of).group_by(v.household_id).subquery())
+    last_q = select(v.household_id, func.max(v.visited_on).label("last")).where(v.visited_on <= as_of)
+    if scope.filters():  # only the visits of households in scope
+        last_q = last_q.where(v.household_id.in_(select(h.id).where(*household_conditions(scope.filters()))))
+    last_sq = last_q.group_by(v.household_id).subquery()
     bands = visit_bands(days)
     # Band i holds gaps up to hi_i days: walk from the newest band, last >= as_of - hi_i.
     whens = [(last_sq.c.last.is_(None), literal(-1))]
