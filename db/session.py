@@ -107,7 +107,10 @@ def _newer(path: Path, revision: str) -> DatabaseOpenError:
 def quick_check(connection: sqlite3.Connection, limit: int = CHECK_LIMIT) -> list[str]:
     """Problems ``PRAGMA quick_check`` reports (empty list: the file is sound)."""
     rows = [r[0] for r in connection.execute(f"PRAGMA quick_check({int(limit)})")]
-    return [] if rows == ["ok"] else rows
+    if rows == ["ok"]:
+        return []
+    # "*** in database main ***\nPage 237: …": keep the finding, drop the banner
+    return [line for row in rows for line in str(row).splitlines() if line and not line.startswith("***")] or rows
 
 
 def inspect_file(path: Path, *, integrity: bool = True) -> FileStatus:
