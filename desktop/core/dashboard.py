@@ -684,7 +684,7 @@ def causes_chart(session: Session, scope: Scope = Scope()) -> ChartData:
         key="causes", title="主要致贫原因", categories=[_label(c) for c in causes],
         category_filters=[{"main_cause": c} for c in causes],
         series=_status_series({s for _c, s, _n in rows}, counts, causes), stacked=True,
-        base_filters=scope.filters(), details=[f"{totals_by[c]:,}户" for c in causes],
+        base_filters=scope.filters(), details=[f"共 {totals_by[c]:,} 户" for c in causes],
     )
 
 
@@ -776,7 +776,7 @@ def income_chart(session: Session, scope: Scope, year: int) -> tuple[ChartData, 
         key="income", title=f"{year}年人均纯收入分布（元）", categories=labels, category_filters=filters,
         series=_status_series({s for _b, s in counts}, counts, bands), stacked=True,
         base_filters=scope.filters(), note=note,
-        details=[f"{sum(n for (b, _s), n in counts.items() if b == k):,}户" for k in bands],
+        details=[f"共 {sum(n for (b, _s), n in counts.items() if b == k):,} 户" for k in bands],
     )
     return chart, IncomeInfo(year=year, line=line, below_line=below, with_record=with_record)
 
@@ -828,7 +828,7 @@ def visits_chart(session: Session, scope: Scope, days: int = DEFAULT_VISIT_DAYS,
         category_filters=filters, series=_status_series({s for _b, s in counts}, counts, keys), stacked=True,
         base_filters=scope.filters(),
         note=f"近{days}天未走访 {not_visited:,} 户（其中从未走访 {never:,} 户）",
-        details=[f"{sum(n for (b, _s), n in counts.items() if b == k):,}户" for k in keys],
+        details=[f"共 {sum(n for (b, _s), n in counts.items() if b == k):,} 户" for k in keys],
     )
     return chart, VisitInfo(as_of=as_of, days=days, not_visited=not_visited, never_visited=never)
 

@@ -170,10 +170,12 @@ class ChartWidget(QWidget):
         name = d.categories[c]
         if s is None:
             text = f"{name}：{format_value(d.category_total(c), d.unit)}{d.unit}"
+        elif len(d.series) == 1:
+            text = f"{name}：{format_value(d.series[s].values[c], d.unit)}{d.unit}"
         else:
             text = f"{name} · {d.series[s].name}：{format_value(d.series[s].values[c], d.unit)}{d.unit}"
         if c < len(d.details) and d.details[c]:
-            text += f"（{d.details[c]}）"
+            text += f"（{d.details[c]}）" if s is None or len(d.series) == 1 else f"｜{d.details[c]}"
         return text
 
     def filters(self, item: tuple[int, int | None]) -> dict[str, Any]:
@@ -388,10 +390,12 @@ class ChartWidget(QWidget):
             super().keyPressEvent(event)
             return
         index = items.index(self._selected) if self._selected in items else -1
-        if key in (Qt.Key.Key_Right, Qt.Key.Key_Down):
-            index = min(len(items) - 1, index + 1)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Up):
-            index = max(0, index - 1) if index >= 0 else 0
+        across, within = self.arrow_keys()
+        if key in across and index >= 0:
+            index = self._other_category(items, index, 1 if key == across[1] else -1)
+        elif key in within or key in across:
+            step = 1 if key in (within[1], across[1]) else -1
+            index = max(0, min(len(items) - 1, index + step)) if index >= 0 else 0
         elif key == Qt.Key.Key_Home:
             index = 0
         elif key == Qt.Key.Key_End:
@@ -409,6 +413,22 @@ class ChartWidget(QWidget):
             super().keyPressEvent(event)
             return
         self.select(items[index])
+
+    def arrow_keys(self) -> tuple[tuple[Qt.Key, Qt.Key], tuple[Qt.Key, Qt.Key]]:
+        """(previous, next) category keys and (previous, next) keys within a category."""
+        return (Qt.Key.Key_Left, Qt.Key.Key_Right), (Qt.Key.Key_Down, Qt.Key.Key_Up)
+
+    @staticmethod
+    def _other_category(items: list[tuple[int, int | None]], index: int, step: int) -> int:
+        """The same series in the previous/next category that has items (or its first item)."""
+        category, series = items[index]
+        categories = sorted({c for c, _s in items})
+        position = categories.index(category) + step
+        if not 0 <= position < len(categories):
+            return index
+        target = categories[position]
+        same = [i for i, it in enumerate(items) if it == (target, series)]
+        return same[0] if same else next(i for i, it in enumerate(items) if it[0] == target)
 
     def select(self, item: tuple[int, int | None]) -> None:
         self._selected = item
@@ -515,6 +535,11 @@ class BarChart(ChartWidget):
         self._offset = 0
         super().set_data(data, message)
 
+    def arrow_keys(self) -> tuple[tuple[Qt.Key, Qt.Key], tuple[Qt.Key, Qt.Key]]:
+        if self.horizontal:
+            return (Qt.Key.Key_Up, Qt.Key.Key_Down), (Qt.Key.Key_Left, Qt.Key.Key_Right)
+        return super().arrow_keys()
+
     # ----- horizontal -------------------------------------------------------
     def _row_height(self) -> float:
         return QFontMetricsF(self.small_font()).height() + self.ROW_GAP + 2
@@ -557,13 +582,16 @@ class BarChart(ChartWidget):
         fm = QFontMetricsF(p.font())
         n = len(d.categories)
         row_min = self._row_height()
-        if export:
-            row_h, first, count = row_min, 0, n
+        if export and n * row_min > rect.height():
+            row_h, first, count = row_min, 0, n  # every row, the image grows (export_height)
+        elif export:
+            row_h, first, count = min(rect.height() / n, row_min * 2.2), 0, n
         else:
             fits = max(1, int(rect.height() // row_min))
             if n <= fits:
-                row_h, first, count = min(rect.height() / n, row_min * 1.9), 0, n
+                row_h, first, count = min(rect.height() / n, row_min * 2.2), 0, n
             else:
+                fits = max(1, int((rect.height() - fm.height()) // row_min))  # a line for "1–12 / 333"
                 row_h, count = row_min, fits
                 self._offset = max(0, min(self._offset, n - fits))
                 first = self._offset
@@ -582,8 +610,18 @@ class BarChart(ChartWidget):
             y = rect.top() + row * row_h
             label_rect = QRectF(rect.left(), y, label_w - 6, row_h)
             p.setPen(SELECT if self.is_highlighted(c, None) else TEXT)
-            p.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(d.categories[c], Qt.TextElideMode.ElideRight, label_w - 6))
+            text = d.categories[c]
+            wrap = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
+            box = QRectF(0, 0, label_w - 6, 10_000)
+            if row_h >= 1.8 * fm.height() and fm.horizontalAdvance(text) > label_w - 6:
+                # tall rows: wrap, shortening with "…" until it fits the row
+                shown = text
+                while len(shown) > 2 and fm.boundingRect(box, wrap, shown).height() > row_h:
+                    shown = shown[:-2] + "…"
+                p.drawText(label_rect, wrap, shown)
+            else:
+                p.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                           fm.elidedText(text, Qt.TextElideMode.ElideRight, label_w - 6))
             path = QPainterPath()
             path.addRect(QRectF(rect.left(), y, label_w, row_h))
             self.add_hit(path, c, None if len(d.series) > 1 else 0, export)
@@ -694,20 +732,22 @@ class BarChart(ChartWidget):
                     hit = QPainterPath()
                     hit.addRect(seg.adjusted(-1, -1, 1, 0))
                     self.add_hit(hit, c, si, export)
-            # the stack total (or the single bar's value): above the bar, or inside its top
-            # when a line series shares the plot (the line's own labels sit above its points)
+            # the stack total (or the single bar's value) above the bar; where a line point
+            # (with its own label) is close, skip an equal value or put it inside when it fits
             if bars and n <= 12 and stack[c] and (d.stacked or len(bars) == 1):
                 text = format_value(stack[c], d.unit)
                 top_y = y_of(stack[c])
-                if lines and plot.bottom() - top_y > fm.height() + 4:
-                    middle = (top_y + plot.bottom()) / 2
-                    p.setPen(QColor("white"))
-                    p.drawText(QRectF(cx - band / 2, middle - fm.height() / 2, band, fm.height()),
-                               Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, text)
-                elif not lines:
-                    p.setPen(MUTED)
+                near = [d.series[i].values[c] for i in lines if abs(y_of(d.series[i].values[c]) - top_y)
+                        < fm.height() * 1.6]
+                if not near:
+                    p.setPen(MUTED if not lines else series_color(d.series[bars[0]].name, bars[0]).darker(150))
                     p.drawText(QRectF(cx - band / 2, top_y - fm.height() - 1, band, fm.height()),
                                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, text)
+                elif stack[c] not in near and fm.horizontalAdvance(text) < bar_total_w - 2 \
+                        and plot.bottom() - top_y > fm.height() * 2.6:
+                    p.setPen(QColor("white"))
+                    p.drawText(QRectF(cx - band / 2, top_y + fm.height() * 1.2, band, fm.height()),
+                               Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
             label_rect = QRectF(cx - band / 2 + 1, plot.bottom() + 2, band - 2, label_h)
             p.setPen(SELECT if self.is_highlighted(c, None) else TEXT)
             p.drawText(label_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
@@ -760,6 +800,9 @@ class DonutChart(ChartWidget):
         if d is None or d.empty:
             return []
         return [(c, 0) for c in range(len(d.categories)) if d.series[0].values[c]]
+
+    def arrow_keys(self) -> tuple[tuple[Qt.Key, Qt.Key], tuple[Qt.Key, Qt.Key]]:
+        return (Qt.Key.Key_Up, Qt.Key.Key_Down), (Qt.Key.Key_Left, Qt.Key.Key_Right)
 
     def paint_plot(self, p: QPainter, rect: QRectF, export: bool) -> None:
         d = self.data

@@ -237,6 +237,17 @@ def test_horizontal_chart_scrolls_and_exports_every_row(qtbot) -> None:
     assert point is not None and chart.rect().contains(point.toPoint())
     qtbot.keyClick(chart, Qt.Key.Key_Home)
     assert chart._offset == 0
+    # Up/Down go from village to village, Left/Right between a village's segments
+    assert chart.selected() == (0, None)
+    qtbot.keyClick(chart, Qt.Key.Key_Down)
+    assert chart.selected() == (1, None)
+    qtbot.keyClick(chart, Qt.Key.Key_Right)
+    assert chart.selected() == (1, 0)
+    qtbot.keyClick(chart, Qt.Key.Key_Down)
+    qtbot.keyClick(chart, Qt.Key.Key_Down)
+    assert chart.selected() == (3, 0)
+    qtbot.keyClick(chart, Qt.Key.Key_PageDown)
+    assert chart.selected()[0] == 8
     assert chart.render_image(1.0).height() > 60 * 12 > chart.height()
     # clicking the category label selects the whole village (both series)
     chart.refresh_hits()
@@ -262,7 +273,7 @@ def test_hover_shows_and_empty_chart_paints_message(qtbot) -> None:
     assert chart.hit_at(point) == (0, 0)
     qtbot.mouseMove(chart, point.toPoint())
     qtbot.waitUntil(lambda: chart._hover == (0, 0))
-    assert chart.describe((0, 0)) == "未脱贫 · 户数：3户（3户 9人）"
+    assert chart.describe((0, 0)) == "未脱贫：3户（3户 9人）"
     assert chart.hit_at(QPointF(1, 1)) is None
     qtbot.mouseMove(chart, QPoint(1, 1))
 
