@@ -496,6 +496,8 @@ class Dataset:
                     continue
                 if r.kind == "other_type":
                     continue
+                if r.kind == "upgrade15":
+                    groups["upgrade15"].append((hv, m, r))
                 if m.birth_date is not None and r.birth is not None and m.birth_date != r.birth:
                     groups["birth"].append((hv, m, r))
                 if r.sex and m.sex in ("男", "女") and m.sex != r.sex:

@@ -69,7 +69,7 @@ def per_capita_too_high(ds):
       description="检查年度工资性收入大于0，但没有成员有务工记录（务工所在地/时间）或公益性岗位。")
 def wage_without_workers(ds):
     for hv, r in _records(ds):
-        if cents(r.wage) > 0 and not any(
+        if hv.current and cents(r.wage) > 0 and not any(
                 m.work_location or (m.work_months or 0) > 0 or (m.public_job_months or 0) > 0 for m in hv.current):
             yield _fin(hv, r, f"{ds.year}年度工资性收入 {yuan(r.wage)} 元，但没有成员务工", "wage", r.wage)
 
@@ -98,10 +98,13 @@ def population_mismatch(ds):
       description="计划生育金、低保金、五保金、养老保险金、生态补偿金、其他转移性收入之和大于转移性收入。")
 def transfer_items_exceed(ds):
     for hv, r in _records(ds):
-        rough = ((r.transfer_family_planning or 0) + (r.transfer_dibao or 0) + (r.transfer_wubao or 0)
-                 + (r.transfer_pension or 0) + (r.transfer_eco or 0) + (r.transfer_other or 0))
-        if rough < (r.transfer or 0) + 0.005:
-            continue  # within (amounts have 2 decimals, so an excess is at least 0.01)
+        try:  # a quick float test first; amounts have 2 decimals, so an excess is at least 0.01
+            rough = ((r.transfer_family_planning or 0) + (r.transfer_dibao or 0) + (r.transfer_wubao or 0)
+                     + (r.transfer_pension or 0) + (r.transfer_eco or 0) + (r.transfer_other or 0))
+            if rough - (r.transfer or 0) < 0.005:
+                continue
+        except TypeError:  # Decimal mixed with float in an edited ORM object: the exact test decides
+            pass
         total = sum(cents(getattr(r, n)) for n in TRANSFER_ITEMS)
         if total > cents(r.transfer):
             yield _fin(hv, r, f"{ds.year}年度其中项合计 {total / 100:.2f} 元，大于转移性收入 {yuan(r.transfer)} 元", "transfer",
