@@ -142,6 +142,11 @@ def rule(
     return register
 
 
+def ordered_rules() -> list[Rule]:
+    """The registry in category order (as in docs/checks.md), then by id."""
+    return sorted(RULES.values(), key=lambda r: (CATEGORIES.index(r.category), r.id))
+
+
 def field_label(entity: str | None, name: str | None) -> str | None:
     if not name:
         return None

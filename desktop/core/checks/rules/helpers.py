@@ -64,7 +64,7 @@ def helper_id(ds):
         if h.id_number and h.id_number.strip():
             r = classify_id(h.id_number, None, ds.ref_date)
             if r.kind not in ("ok", "upgrade15"):
-                yield Finding(None, f"身份证号码有误：{r.detail or r.kind}", helper=h, field="id_number",
+                yield Finding(None, r.detail or "号码有误", helper=h, field="id_number",
                               entity="helper", value=h.id_number)
 
 
