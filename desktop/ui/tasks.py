@@ -55,7 +55,10 @@ def run_task(
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(300)
     progress = Progress(on_update=lambda d, t, s: signals.progressed.emit(d, t, s))
-    dialog.canceled.connect(progress.cancel)
+    # A lambda, not the bound method: PySide guards bound-method slots with a weakref whose callback
+    # disconnects when ``progress`` dies; that happened on the worker thread (GIL held, waiting for the
+    # dialog's connection lock) while the GUI thread closed the dialog (lock held, waiting for the GIL).
+    dialog.canceled.connect(lambda: progress.cancel())
 
     def update(done: int, total: int, text: str) -> None:
         dialog.setMaximum(max(total, 0))
