@@ -96,7 +96,8 @@ def empty_household(ds):
       description="成员记录所属的户不存在（只在检查整个数据库时发现）。")
 def orphan_members(ds):
     for m in ds.orphans:
-        yield Finding(None, f"成员 {m.name}（证件号码 {m.id_number or '未填'}）所属的户不存在", m, entity="member")
+        yield Finding(None, f"证件号码 {m.id_number or '未填'}，所属的户（内部编号 {m.household_id}）不存在", m,
+                      entity="member")
 
 
 @rule("STR09", WARNING, "贫困户空挂（成员均已减少）", category=CAT, needs=(),
