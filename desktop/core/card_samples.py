@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Helper, Household, Measure, Member
-from desktop.core.codelists import measure_subcategories
 from desktop.core.idnumber import check_char
 
 RARE_CHARS = "䶮喆堃珺𠇔"
@@ -84,8 +83,7 @@ def make_large(session: Session, household: Household, members: int = 10, measur
     for category, content, unit, amount in _MEASURES:
         if len(current) >= measures:
             break
-        subs = measure_subcategories(category)
-        m = Measure(year=year, category=category, subcategory=subs[0] if subs else None, content=content,
+        m = Measure(year=year, category=category, subcategory=None, content=content,
                     helping_unit=unit, amount=amount, fund_source="财政专项",
                     implemented_on=date(year, 1 + len(current) % 11, 5 + len(current)), status="完成",
                     head_signed=True)

@@ -14,6 +14,8 @@ fixed Chinese form text, not translatable UI strings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
 
@@ -135,12 +137,11 @@ MEMBER_COLUMNS = (
 )
 
 
-def _members(card: HouseholdCard) -> str:
-    head = "".join(f'<th width="{w}%">{t}</th>' for t, w in MEMBER_COLUMNS)
-    rows = [
-        f'<thead><tr><td class="sec" colspan="{len(MEMBER_COLUMNS)}">二、家庭成员（{card.size}人）</td></tr>'
-        f"<tr>{head}</tr></thead>"
-    ]
+def _members(card: HouseholdCard) -> Section:
+    n = len(MEMBER_COLUMNS)
+    columns = "<tr>" + "".join(f'<th width="{w}%">{t}</th>' for t, w in MEMBER_COLUMNS) + "</tr>"
+    title = f"二、家庭成员（{card.size}人）"
+    rows = []
     for m in card.members:
         rows.append(
             "<tr>"
@@ -154,8 +155,8 @@ def _members(card: HouseholdCard) -> str:
             "</tr>"
         )
     if not card.members:
-        rows.append(f'<tr><td colspan="{len(MEMBER_COLUMNS)}" class="c muted">（无在册成员）</td></tr>')
-    return _grid(rows, extra_class="members")
+        rows.append(f'<tr><td colspan="{n}" class="c muted">（无在册成员）</td></tr>')
+    return _table_section("members", title, n, columns, rows)
 
 
 def _helpers(card: HouseholdCard) -> str:
@@ -207,18 +208,17 @@ MEASURE_COLUMNS = (
 )
 
 
-def _measures(card: HouseholdCard) -> str:
+def _measures(card: HouseholdCard) -> Section:
     n = len(MEASURE_COLUMNS)
-    head = "".join(f'<th width="{w}%">{t}</th>' for t, w in MEASURE_COLUMNS)
-    rows = [f'<thead><tr><td class="sec" colspan="{n}">五、{card.year}年度帮扶措施</td></tr><tr>{head}</tr></thead>']
-    for i, m in enumerate(card.measures, 1):
-        rows.append(_measure_row(i, m))
+    columns = "<tr>" + "".join(f'<th width="{w}%">{t}</th>' for t, w in MEASURE_COLUMNS) + "</tr>"
+    rows = [_measure_row(i, m) for i, m in enumerate(card.measures, 1)]
     for i in range(len(card.measures), MIN_MEASURE_ROWS):
         rows.append(f'<tr><td class="c">{i + 1}</td>' + "<td>&nbsp;</td>" * (n - 1) + "</tr>")
+    tail = []
     if card.measures:
-        rows.append(f'<tr><td class="l" colspan="5" align="right">合计</td>'
+        tail.append(f'<tr><td class="l" colspan="5" align="right">合计</td>'
                     f'<td class="r"><b>{money(card.measures_total)}</b></td><td colspan="3"></td></tr>')
-    return _grid(rows, extra_class="measures")
+    return _table_section("measures", f"五、{card.year}年度帮扶措施", n, columns, rows, tail)
 
 
 def _income(card: HouseholdCard) -> str:
@@ -272,38 +272,70 @@ def _signatures() -> str:
     )
 
 
-def _grid(rows: list[str], extra_class: str = "") -> str:
+def _table_open(extra_class: str = "") -> str:
     cls = f"grid {extra_class}".strip()
     # border="1": one device-independent pixel (0.26 mm); Qt draws nothing for less.
     return (f'<table class="{cls}" width="100%" cellspacing="0" cellpadding="1" border="1" '
             f'style="border-collapse: collapse; border-style: solid; border-color: #404040; '
-            f'margin-bottom: 4pt;">{"".join(rows)}</table>')
+            f'margin-bottom: 4pt;">')
+
+
+def _grid(rows: list[str], extra_class: str = "") -> str:
+    return _table_open(extra_class) + "".join(rows) + "</table>"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One block of the card. A table section (``rows`` set) may be split between
+    pages: each part gets the title row and the column headers again."""
+
+    html: str
+    title: str = ""
+    span: int = 0
+    columns: str = ""  # the column-header row
+    rows: tuple[str, ...] = ()
+    tail: tuple[str, ...] = ()  # rows that close the table (e.g. the total), kept with the last rows
+    extra_class: str = ""
+
+    @property
+    def splittable(self) -> bool:
+        return len(self.rows) > 1
+
+    def part(self, rows: Sequence[str], *, continued: bool, last: bool) -> str:
+        title = f"{self.title}（续）" if continued else self.title
+        head = f'<thead><tr><td class="sec" colspan="{self.span}">{title}</td></tr>{self.columns}</thead>'
+        return _table_open(self.extra_class) + head + "".join(rows) + ("".join(self.tail) if last else "") + "</table>"
+
+
+def _table_section(extra_class: str, title: str, span: int, columns: str, rows: list[str],
+                   tail: list[str] | None = None) -> Section:
+    section = Section(html="", title=title, span=span, columns=columns, rows=tuple(rows), tail=tuple(tail or ()),
+                      extra_class=extra_class)
+    return replace(section, html=section.part(rows, continued=False, last=True))
+
+
+def card_sections(card: HouseholdCard) -> list[Section]:
+    """The card's blocks in print order."""
+    return [
+        Section(_header(card) + _basic(card)),
+        _members(card),
+        Section(_helpers(card)),
+        Section(_plan(card)),
+        _measures(card),
+        Section(_income(card) + _signatures()),
+    ]
+
+
+def _wrap(body: str) -> str:
+    return f"<html><body>{body}</body></html>"
 
 
 def card_html(card: HouseholdCard) -> str:
-    """The card's body as HTML for QTextDocument."""
-    return (
-        "<html><body>"
-        + _header(card)
-        + _basic(card)
-        + _members(card)
-        + _helpers(card)
-        + _plan(card)
-        + _measures(card)
-        + _income(card)
-        + _signatures()
-        + "</body></html>"
-    )
+    """The whole card as HTML for QTextDocument."""
+    return _wrap("".join(s.html for s in card_sections(card)))
 
 
-def build_document(card: HouseholdCard, device: QPaintDevice | None = None,
-                   page_size: QSizeF | None = None) -> QTextDocument:
-    """A QTextDocument of ``card``; laid out for ``device`` (a QPdfWriter or QPrinter).
-
-    Without ``setPaintDevice`` the PDF text comes out about 3x too small, so
-    pass the device that will be painted on. ``page_size`` (device pixels)
-    paginates the document.
-    """
+def _document(html: str, device: QPaintDevice | None, page_size: QSizeF | None) -> QTextDocument:
     doc = QTextDocument()
     doc.setUndoRedoEnabled(False)
     if device is not None:
@@ -313,5 +345,73 @@ def build_document(card: HouseholdCard, device: QPaintDevice | None = None,
     doc.setDocumentMargin(0)
     if page_size is not None:
         doc.setPageSize(page_size)
-    doc.setHtml(card_html(card))
+    doc.setHtml(html)
     return doc
+
+
+def paginate(card: HouseholdCard, device: QPaintDevice | None, page_size: QSizeF) -> list[QTextDocument]:
+    """The card as one document per page.
+
+    Nearly every card fits one page: then this is the whole card laid out once.
+    Otherwise the blocks are stacked page by page; the members and measures
+    tables are split between rows (the next page repeats their title, marked
+    （续）, and column headers) so no row is cut and every table is closed at the
+    foot of the page. A block taller than a whole page is left to Qt's own
+    pagination.
+    """
+    whole = _document(card_html(card), device, page_size)
+    if whole.pageCount() <= 1:
+        return [whole]
+    limit = page_size.height()
+
+    def height(chunks: list[str]) -> float:
+        doc = _document(_wrap("".join(chunks)), device, None)
+        doc.setTextWidth(page_size.width())
+        return doc.size().height()
+
+    pages: list[list[str]] = []
+    current: list[str] = []
+    queue = [(s, 0, False) for s in card_sections(card)]  # (section, first row, continued)
+    while queue:
+        section, start, continued = queue.pop(0)
+        rows = section.rows[start:]
+        whole_part = section.part(rows, continued=continued, last=True) if section.rows else section.html
+        if height(current + [whole_part]) <= limit:
+            current.append(whole_part)
+            continue
+        if len(rows) > 1:
+            # the most rows that fit here, leaving at least one for the tail
+            lo, hi = 0, len(rows) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                part = section.part(rows[:mid], continued=continued, last=False)
+                if height(current + [part]) <= limit:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            if lo >= 1:
+                current.append(section.part(rows[:lo], continued=continued, last=False))
+                pages.append(current)
+                current = []
+                queue.insert(0, (section, start + lo, True))
+                continue
+        if current:
+            pages.append(current)
+            current = []
+            queue.insert(0, (section, start, continued))
+            continue
+        current.append(whole_part)  # taller than a page on its own
+    if current:
+        pages.append(current)
+    return [_document(_wrap("".join(chunks)), device, page_size) for chunks in pages]
+
+
+def build_document(card: HouseholdCard, device: QPaintDevice | None = None,
+                   page_size: QSizeF | None = None) -> QTextDocument:
+    """The whole card as one QTextDocument, laid out for ``device`` (QPdfWriter or QPrinter).
+
+    Without ``setPaintDevice`` the PDF text comes out about 3x too small, so
+    pass the device that will be painted on. ``page_size`` (device pixels)
+    paginates the document (see :func:`paginate` for the page-by-page layout).
+    """
+    return _document(card_html(card), device, page_size)

@@ -1,10 +1,11 @@
 """Paint household cards page by page onto a PDF writer or a printer.
 
-One household starts a new page. Each card is its own QTextDocument laid out
-for the device; when a card needs a second page (a very large household) the
-document is split at page boundaries (table rows are not cut; the members
-and measures tables repeat their header rows) and every continuation page gets
-a header naming the card, so a loose sheet can be put back with its household.
+One household starts a new page. Each card is laid out for the device as a
+QTextDocument; when a card needs a second page (a very large household) it is
+split between blocks or between table rows (``card_document.paginate``: no row
+is cut, the members and measures tables repeat their title and column headers)
+and every continuation page gets a header naming the card, so a loose sheet can
+be put back with its household.
 
 Works off the GUI thread (QPdfWriter, QPrinter and QTextDocument may be
 painted in a worker thread); the caller passes a :class:`Progress` for
@@ -35,7 +36,7 @@ from PySide6.QtPrintSupport import QPrinter
 from db.engine import Database
 from desktop.core.card import HouseholdCard, iter_cards, log_prints
 from desktop.core.progress import NULL_PROGRESS, Cancelled, Progress
-from desktop.ui.printing.card_document import TITLE, build_document
+from desktop.ui.printing.card_document import TITLE, paginate
 from desktop.ui.printing.fonts import card_font, ensure_loaded
 
 MARGINS_MM = QMarginsF(10, 9, 10, 9)  # left, top, right, bottom
@@ -91,18 +92,20 @@ class CardPainter:
 
     def paint(self, card: HouseholdCard) -> int:
         """Paint one card from a fresh page; returns its page count."""
-        doc = build_document(card, self.device, self.body)
-        count = max(1, doc.pageCount())
+        docs = paginate(card, self.device, self.body)
+        # a document taller than its page (a block larger than a page) still paginates itself
+        pieces = [(doc, page) for doc in docs for page in range(max(1, doc.pageCount()))]
+        count = len(pieces)
         p = self.painter
-        for page in range(count):
+        height = self.body.height()
+        for index, (doc, page) in enumerate(pieces):
             if self.pages:
                 self.device.newPage()
             self.pages += 1
-            self._band(card, page, count)
+            self._band(card, index, count)
             p.save()
-            p.translate(0, self.band - page * self.body.height())
-            clip = QRectF(0, page * self.body.height(), self.body.width(), self.body.height())
-            doc.drawContents(p, clip)
+            p.translate(0, self.band - page * height)
+            doc.drawContents(p, QRectF(0, page * height, self.body.width(), height))
             p.restore()
         return count
 
