@@ -49,8 +49,8 @@ UUID, REF, TEXT, INT, DECIMAL, DATE, BOOL, CODE, INFO = (
     "uuid", "ref", "text", "int", "decimal", "date", "bool", "code", "info",
 )
 KIND_LABELS = {
-    UUID: "UUID（主键）", REF: "UUID（引用）", TEXT: "文本", INT: "整数", DECIMAL: "数值（两位小数）",
-    DATE: "日期", BOOL: "是/否", CODE: "代码表标签", INFO: "参考（导入时忽略）",
+    UUID: "UUID (key)", REF: "UUID (reference)", TEXT: "text", INT: "integer", DECIMAL: "number, 2 decimals",
+    DATE: "date", BOOL: "是/否", CODE: "code-list label", INFO: "for reading only (ignored on import)",
 }
 BOOL_TRUE, BOOL_FALSE = "是", "否"
 
@@ -302,10 +302,10 @@ ROSTER_COLUMNS = _roster_columns()
 
 def clean_text(value: str) -> str:
     """Text as written to and compared in the workbook: XML-illegal characters removed, line
-    ends normalised to ``\\n``."""
+    ends normalised to ``\\n``, surrounding whitespace stripped."""
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _ILLEGAL_XML.sub("", value)
+    return _ILLEGAL_XML.sub("", value).strip()
 
 
 def looks_like_formula(text: str) -> bool:

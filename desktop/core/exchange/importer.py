@@ -52,6 +52,7 @@ from desktop.core.idnumber import IdNumberError, looks_excel_corrupted
 from desktop.core.idnumber import parse as parse_id
 from desktop.core.progress import NULL_PROGRESS, Progress
 from desktop.core.searchkey import helper_search_key, household_search_key
+from desktop.core.validation import FieldValueError, check_text
 
 MAX_PROBLEMS = 2000  # listed in full; more are counted
 DIFF_SAMPLE = 500  # field differences kept per sheet for display
@@ -206,6 +207,10 @@ def parse_text(raw: Any, column: fmt.Column) -> str | None:
             raise CellError(damage, "excel_corrupted")
     if column.max_length and len(text) > column.max_length:
         raise CellError(f"过长：{len(text)} 个字符，最多 {column.max_length} 个", "too_long")
+    try:
+        check_text(text, max_length=column.max_length, multiline=column.max_length is None)
+    except FieldValueError as exc:
+        raise CellError(exc.reason.removeprefix("的"), "bad_char") from None
     return text
 
 

@@ -272,3 +272,8 @@ def test_blocking_problems_uses_the_checks_package_when_present(tiny_db, monkeyp
     monkeypatch.setattr(export_mod, "checks_available", lambda: False)
     with tiny_db.session() as s:
         assert export_mod.blocking_problems(s) == []
+
+
+def test_format_doc_matches_the_code() -> None:
+    doc = (Path(__file__).resolve().parents[4] / "docs" / "exchange-format.md").read_text(encoding="utf-8")
+    assert fmt.format_table() in doc, "regenerate the tables in docs/exchange-format.md from format.format_table()"
