@@ -93,7 +93,6 @@ class Settings:
     max_households_per_helper: int
     min_visits_per_year: int
     same_grade_years: int
-    absent_months: int
     exit_statuses: frozenset[str]
     no_helper_needed_statuses: frozenset[str]
     disabled: frozenset[str]
@@ -133,7 +132,6 @@ class Settings:
             max_households_per_helper=int(_number(raw, "thresholds", "max_households_per_helper")),
             min_visits_per_year=int(_number(raw, "thresholds", "min_visits_per_year")),
             same_grade_years=int(_number(raw, "thresholds", "same_grade_years")),
-            absent_months=int(_number(raw, "thresholds", "absent_months")),
             exit_statuses=frozenset(raw.get("exit_statuses") or ()),
             no_helper_needed_statuses=frozenset(raw.get("no_helper_needed_statuses") or ()),
             disabled=frozenset(str(r) for r in (raw.get("disabled") or ())),
