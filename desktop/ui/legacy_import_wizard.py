@@ -199,7 +199,8 @@ class MappingPage(QWizardPage):
         for i, header in enumerate(table.headers):
             self.grid.setItem(i, 0, QTableWidgetItem(header or self.tr("（第 %d 列，无表头）") % (i + 1)))
             samples = [r[i] for _n, r in table.rows[:SAMPLES] if i < len(r) and r[i] not in (None, "")]
-            self.grid.setItem(i, 1, QTableWidgetItem("；".join(str(s) for s in samples)))
+            shown = [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in samples]
+            self.grid.setItem(i, 1, QTableWidgetItem("；".join(shown)))
             combo = QComboBox(self.grid)
             combo.addItem(self.tr("（不导入）"), IGNORE)
             for f in FIELDS:
