@@ -92,7 +92,8 @@ def checks_available() -> bool:
         return False
 
 
-def blocking_problems(session: Session, progress: Progress | None = None) -> list[Any]:
+def blocking_problems(session: Session, progress: Progress | None = None,
+                      township_code: str | None = None) -> list[Any]:
     """Problems of severity 错误 from ``desktop.core.checks.run_checks``; [] without the package."""
     if not checks_available():
         return []
@@ -101,7 +102,10 @@ def blocking_problems(session: Session, progress: Progress | None = None) -> lis
     run = getattr(checks, "run_checks", None)
     if run is None:
         return []
-    problems = run(session, progress=progress)
+    if township_code is not None:
+        problems = run(session, progress=progress, township_code=township_code)
+    else:
+        problems = run(session, progress=progress)
     return [p for p in problems if getattr(p, "severity", None) == "错误"]
 
 
@@ -530,7 +534,8 @@ def export_database(
         errors: list[Any] = []
         if options.run_checks:
             progress.update(0, 1, "正在检查数据质量…")
-            errors = blocking_problems(session)
+            only = options.township_codes[0] if options.township_codes and len(options.township_codes) == 1 else None
+            errors = blocking_problems(session, progress, only) if only else blocking_problems(session, progress)
             if errors and not (options.override_reason or "").strip():
                 raise ExportBlocked(
                     f"数据检查发现 {len(errors)} 个错误，不能导出。请先改正，或填写理由后强制导出（理由将被记录）。",

@@ -277,3 +277,15 @@ def test_blocking_problems_uses_the_checks_package_when_present(tiny_db, monkeyp
 def test_format_doc_matches_the_code() -> None:
     doc = (Path(__file__).resolve().parents[4] / "docs" / "exchange-format.md").read_text(encoding="utf-8")
     assert fmt.format_table() in doc, "regenerate the tables in docs/exchange-format.md from format.format_table()"
+
+
+@pytest.mark.skipif(not export_mod.checks_available(), reason="desktop.core.checks not present")
+def test_real_checks_gate_the_export(tiny_db, tmp_path: Path) -> None:
+    with tiny_db.session() as s:
+        m = s.scalar(select(Member).order_by(Member.id))
+        m.id_number = m.id_number[:17] + ("0" if m.id_number[17] != "0" else "1")  # wrong check digit
+    with pytest.raises(ExportBlocked) as caught:
+        export_database(tiny_db, tmp_path / "x.xlsx")
+    assert caught.value.problems and not (tmp_path / "x.xlsx").exists()
+    result = export_database(tiny_db, tmp_path / "x.xlsx", ExportOptions(override_reason="先报送"))
+    assert result.check_errors >= 1 and (tmp_path / "x.xlsx").exists()
