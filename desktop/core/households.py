@@ -144,7 +144,7 @@ class Card:
 
     @property
     def current_members(self) -> list[dict[str, Any]]:
-        return [m for m in self.members if m.get("status") != MEMBER_STATUS_REMOVED]
+        return [m for m in self.members if m.get("status") != MEMBER_STATUS_REMOVED and not is_blank_member(m)]
 
     @property
     def head_name(self) -> str:
@@ -157,9 +157,13 @@ class Card:
         def row(d: dict[str, Any]) -> tuple:
             return tuple(sorted((k, _canon(v)) for k, v in d.items() if not k.startswith("_")))
 
-        parts: list[Any] = [self.uuid, row(self.household)]
+        household = {k: v for k, v in self.household.items() if k != "household_size"}  # follows the members
+        parts: list[Any] = [self.uuid, row(household)]
         for name in SECTIONS:
-            parts.append(tuple(row(r) for r in self.section(name)))
+            rows = self.section(name)
+            if name == "members":
+                rows = [r for r in rows if not is_blank_member(r)]
+            parts.append(tuple(row(r) for r in rows))
         parts.append(tuple(sorted((k, tuple(sorted(v))) for k, v in self.removed.items() if v)))
         return tuple(parts)
 
@@ -329,6 +333,11 @@ def age_of(birth: date | None, working_year: int) -> int | None:
     return idnumber.age_at_year_end(birth, working_year) if birth else None
 
 
+def is_blank_member(row: dict[str, Any]) -> bool:
+    """A new grid row nothing was typed into (ignored by checks and never saved)."""
+    return not row.get("uuid") and not (row.get("name") or "").strip() and not row.get("id_number")
+
+
 def member_issues(row: dict[str, Any], index: int, working_year: int) -> list[Issue]:
     """Problems of one member row, shown on the spot in the grid."""
     issues: list[Issue] = []
@@ -400,7 +409,8 @@ def validate(card: Card, working_year: int) -> list[Issue]:
     if others[0] and others[0] == others[1]:
         issues.append(Issue("household", None, "other_cause_2", "两个其他致贫原因重复", blocking=True))
     for i, row in enumerate(card.members):
-        issues.extend(member_issues(row, i, working_year))
+        if not is_blank_member(row):
+            issues.extend(member_issues(row, i, working_year))
     current = card.current_members
     if not current:
         issues.append(Issue("members", None, None, "该户没有在册家庭成员"))
@@ -506,6 +516,7 @@ def save_card(session: Session, card: Card, *, operator: str | None = None) -> H
     _set(household, card.household, HOUSEHOLD_FIELDS)
 
     member_by_uuid: dict[str, Member] = dict(existing["members"])
+    card.members = [m for m in card.members if not is_blank_member(m)]
     for seq, row in enumerate(card.members, start=1):
         member = member_by_uuid.get(row.get("uuid") or "")
         if member is None:

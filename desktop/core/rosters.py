@@ -31,7 +31,7 @@ from db.models import (
 from desktop.core import pinyin, searchkey
 from desktop.core.search import ESCAPE, current_assignment
 
-WORKING_YEAR_KEY = "township.working_year"
+WORKING_YEAR_KEY = "work_year"  # shared with printing (desktop.core.card) and the checks
 EXITED_STATUSES = ("已脱贫（享受政策）", "已脱贫（不再享受政策）")
 
 

@@ -186,7 +186,8 @@ def test_validate_flags_member_problems_on_the_spot() -> None:
         households.new_row("members", name="乙", relation="之女", sex="男"),
         households.new_row("members", name="丙", relation="配偶", sex="男", id_number=GOOD_ID,
                            birth_date=date(1949, 12, 31)),
-        households.new_row("members", name="", relation="之子", sex="男"),
+        households.new_row("members", name="", relation="之女", sex="女", id_number=GOOD_ID),
+        households.new_row("members", name=" ", relation="之子"),  # a blank new row: ignored
     ]
     assert _issues(card, row=0, field="id_number")[0].severity == "错误"
     rel = _issues(card, row=1, field="relation")
@@ -194,6 +195,8 @@ def test_validate_flags_member_problems_on_the_spot() -> None:
     assert _issues(card, row=2, field="sex")  # the ID says 女
     assert _issues(card, row=3, field="name")[0].blocking
     assert not _issues(card, row=2, field="birth_date")
+    assert not _issues(card, row=4)
+    assert len(card.current_members) == 4
 
 
 def test_validate_household_rules() -> None:

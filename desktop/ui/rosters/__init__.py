@@ -1,0 +1,1 @@
+"""Rosters kept beside the cards: helpers, villages, poverty lines, township settings."""
