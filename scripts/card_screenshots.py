@@ -8,6 +8,10 @@ into a large card (10 members, 15 measures) and one into a rare-character card
 application's own code, and rasterises them with ``pdftoppm -r 80 -png``:
 card-small.png, card-large.png (both pages side by side), card-rare.png.
 Needs poppler-utils.
+
+With ``--ui`` it also grabs the print dialog and the print preview from a real
+main window (printing-dialog.png, printing-preview.png); run that under Xvfb:
+``xvfb-run -a -s "-screen 0 1366x768x24" python scripts/card_screenshots.py --ui``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--keep", help="keep the PDFs and the database in this folder")
+    parser.add_argument("--ui", action="store_true", help="also grab the print dialog and preview")
     args = parser.parse_args(argv)
+    if args.ui and os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
 
     from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
     from sqlalchemy import select
@@ -39,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.core.demo import DemoOptions, generate
     from desktop.ui.printing.render import export_pdf
 
-    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841
+    if args.ui:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance() or QApplication([])
+    else:
+        app = QGuiApplication.instance() or QGuiApplication([])
     work = Path(args.keep or tempfile.mkdtemp(prefix="mingbaika-shots-"))
     work.mkdir(parents=True, exist_ok=True)
     out = Path(args.out)
@@ -81,8 +93,43 @@ def main(argv: list[str] | None = None) -> int:
         for p in images:
             p.unlink()
         print(f"{target}: {result.pages} page(s)")
+    if args.ui:
+        _grab_ui(app, db, out, [small, large, rare])
     db.dispose()
     return 0
+
+
+def _grab_ui(app, db, out: Path, uuids: list[str]) -> None:  # noqa: ANN001
+    """The print dialog and the preview of three cards, as the clerk sees them."""
+    from PySide6.QtCore import QTimer
+
+    from desktop.core import card as C
+    from desktop.ui.features.printing import EXPORT
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.printing.preview import CardPreviewDialog
+
+    window = MainWindow(db)
+    window.show()
+    window.selected_household_uuids = lambda: uuids  # as if three rows were selected
+    dialog = window.printing.make_dialog(EXPORT)
+    dialog.full_id_check.setChecked(True)  # show the warning too
+    dialog.show()
+    for _ in range(20):
+        app.processEvents()
+    dialog.grab().save(str(out / "printing-dialog.png"))
+    print(out / "printing-dialog.png")
+    dialog.close()
+    with db.session() as s:
+        cards = C.load_cards(s, uuids)
+    preview = CardPreviewDialog(cards, window)
+    preview.resize(1280, 720)
+    preview.show()
+    QTimer.singleShot(1500, app.quit)
+    app.exec()
+    preview.grab().save(str(out / "printing-preview.png"))
+    print(out / "printing-preview.png")
+    preview.close()
+    window.close()
 
 
 if __name__ == "__main__":

@@ -729,12 +729,18 @@ def villages(session: Session) -> list[tuple[str, str, list[tuple[str, str]]]]:
 # --------------------------------------------------------------------------- print log
 
 
+# Above this many households, the print-log and change queries scan whole tables
+# once (GROUP BY) instead of asking in chunks of 900 UUIDs.
+BULK = 3000
+
+
 def last_printed(session: Session, uuids: Sequence[str] | None = None) -> dict[str, datetime]:
     """When each household's card was last printed (only printed ones are present)."""
     stmt = select(PrintLog.household_uuid, func.max(PrintLog.printed_at)).group_by(PrintLog.household_uuid)
+    if uuids is None or len(uuids) > BULK:
+        every = dict(session.execute(stmt).all())
+        return every if uuids is None else {u: every[u] for u in uuids if u in every}
     result: dict[str, datetime] = {}
-    if uuids is None:
-        return dict(session.execute(stmt).all())
     for start in range(0, len(uuids), 900):
         result.update(session.execute(stmt.where(PrintLog.household_uuid.in_(uuids[start:start + 900]))).all())
     return result
@@ -746,6 +752,31 @@ def _max_into(target: dict[int, datetime], rows: Iterable[tuple[int, datetime | 
             target[key] = at
 
 
+def _changes(session: Session, ids: Sequence[int] | None, uuids: Sequence[str] | None) -> dict[int, datetime]:
+    """Newest change per household id; ``ids``/``uuids`` None means every household."""
+
+    def where(stmt, column):  # noqa: ANN001, ANN202
+        return stmt if ids is None else stmt.where(column.in_(ids))
+
+    per_id: dict[int, datetime] = {}
+    _max_into(per_id, session.execute(where(select(Household.id, Household.updated_at), Household.id)).all())
+    for model in (Member, Assignment, HelpPlan, Measure, IncomeRecord, ExitAssessment):
+        _max_into(per_id, session.execute(where(
+            select(model.household_id, func.max(model.updated_at)), model.household_id)
+            .group_by(model.household_id)).all())
+    _max_into(per_id, session.execute(where(
+        select(Assignment.household_id, func.max(Helper.updated_at)).join(Helper, Assignment.helper_id == Helper.id),
+        Assignment.household_id).group_by(Assignment.household_id)).all())
+    audit = select(AuditLog.household_uuid, func.max(AuditLog.at)).where(AuditLog.household_uuid.is_not(None))
+    if uuids is not None:
+        audit = audit.where(AuditLog.household_uuid.in_(uuids))
+    rows = session.execute(audit.group_by(AuditLog.household_uuid)).all()
+    if rows:
+        id_of = dict(session.execute(where(select(Household.uuid, Household.id), Household.id)).all())
+        _max_into(per_id, ((id_of[u], at) for u, at in rows if u in id_of))
+    return per_id
+
+
 def last_changed(session: Session, uuids: Sequence[str]) -> dict[str, datetime]:
     """The latest change of anything a card shows, per household.
 
@@ -753,29 +784,17 @@ def last_changed(session: Session, uuids: Sequence[str]) -> dict[str, datetime]:
     measures, incomes and exit assessments (``updated_at``), its assigned
     helpers, and the audit log (which also records deletions).
     """
+    if len(uuids) > BULK:
+        uuid_of = dict(session.execute(select(Household.id, Household.uuid)).all())
+        wanted = set(uuids)
+        return {uuid_of[i]: at for i, at in _changes(session, None, None).items()
+                if i in uuid_of and uuid_of[i] in wanted}
     result: dict[str, datetime] = {}
     for start in range(0, len(uuids), 900):
         chunk = list(uuids[start:start + 900])
-        ids = dict(session.execute(select(Household.id, Household.uuid).where(Household.uuid.in_(chunk))).all())
-        if not ids:
-            continue
-        per_id: dict[int, datetime] = {}
-        _max_into(per_id, session.execute(select(Household.id, Household.updated_at)
-                                          .where(Household.id.in_(ids))).all())
-        for model in (Member, Assignment, HelpPlan, Measure, IncomeRecord, ExitAssessment):
-            _max_into(per_id, session.execute(
-                select(model.household_id, func.max(model.updated_at))
-                .where(model.household_id.in_(ids)).group_by(model.household_id)).all())
-        _max_into(per_id, session.execute(
-            select(Assignment.household_id, func.max(Helper.updated_at))
-            .join(Helper, Assignment.helper_id == Helper.id)
-            .where(Assignment.household_id.in_(ids)).group_by(Assignment.household_id)).all())
-        uuid_to_id = {u: i for i, u in ids.items()}
-        audit = session.execute(
-            select(AuditLog.household_uuid, func.max(AuditLog.at))
-            .where(AuditLog.household_uuid.in_(chunk)).group_by(AuditLog.household_uuid)).all()
-        _max_into(per_id, ((uuid_to_id[u], at) for u, at in audit if u in uuid_to_id))
-        result.update({ids[i]: at for i, at in per_id.items()})
+        uuid_of = dict(session.execute(select(Household.id, Household.uuid).where(Household.uuid.in_(chunk))).all())
+        if uuid_of:
+            result.update({uuid_of[i]: at for i, at in _changes(session, list(uuid_of), chunk).items()})
     return result
 
 

@@ -342,6 +342,10 @@ class PrintingFeature(QObject):
             with self.window.database.session() as session:
                 cards_core.log_prints(session, [c.uuid for c in cards], target=target,
                                       operator=self.window.operator or None, full_id=request.full_id)
+            if total > len(cards):
+                self._message(QMessageBox.Icon.Information, self.tr(
+                    "预览中只打印了前 %1 户（共 %2 户）。要打印全部，请用“打印…”。").replace(
+                    "%1", str(len(cards))).replace("%2", str(total)))
 
         dialog = CardPreviewDialog(shown, self.window, on_printed=printed, total=total)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QWidget
 from desktop.core.card import HouseholdCard
 from desktop.ui.printing.render import RenderResult, paint_cards, setup_device
 
-# The preview paints on the GUI thread; beyond this many cards it shows the first ones only.
-PREVIEW_LIMIT = 200
+# The preview paints on the GUI thread (about 40 ms a card); beyond this many cards it
+# shows the first ones only; whole batches are printed with 打印… in the background.
+PREVIEW_LIMIT = 50
 
 
 class CardPreviewDialog(QPrintPreviewDialog):

@@ -213,7 +213,9 @@ def test_villages_for_pickers(demo_db) -> None:
         assert s.scalar(select(func.count()).select_from(VillageGroup)) == len(groups)
 
 
-def test_changed_since_last_print(demo_db) -> None:
+@pytest.mark.parametrize("bulk", [3000, 2], ids=["chunked", "whole-table"])
+def test_changed_since_last_print(demo_db, monkeypatch, bulk) -> None:
+    monkeypatch.setattr(C, "BULK", bulk)
     with demo_db.session() as s:
         order = C.select_households(s, C.Selection("all"))
         assert C.changed_since_last_print(s, order) == order  # never printed: all

@@ -153,6 +153,22 @@ def test_preview_opens_with_one_page_per_household(window, qtbot, demo_db) -> No
     dialog.close()
 
 
+def test_preview_of_a_large_batch_shows_the_first_cards(window, qtbot, demo_db, monkeypatch) -> None:
+    from desktop.ui.printing import preview
+
+    monkeypatch.setattr(preview, "PREVIEW_LIMIT", 2)
+    _group_uuid, members = _group(demo_db, "一组")
+    window.printing.run(PREVIEW, PrintRequest(C.Selection("households", members[:3])))
+    qtbot.waitUntil(lambda: window.printing.preview_dialog is not None, timeout=30000)
+    dialog = window.printing.preview_dialog
+    assert [c.uuid for c in dialog.cards] == members[:2]
+    assert "共 3 户，预览前 2 户" in dialog.windowTitle()
+    dialog.accept()
+    assert _log_count(demo_db) == 2
+    assert "只打印了前 2 户（共 3 户）" in window.printing.message_box.text()
+    dialog.close()
+
+
 def test_errors_are_shown_not_raised(window, qtbot, tmp_path) -> None:
     window.printing.run(EXPORT, PrintRequest(C.Selection("village", "411726999999")),
                         pdf_path=str(tmp_path / "x.pdf"))
