@@ -19,7 +19,7 @@ from collections import defaultdict, namedtuple
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import compress
-from operator import attrgetter, mul, not_
+from operator import and_, attrgetter, not_
 from typing import Any, NamedTuple
 
 from sqlalchemy import Date, DateTime, func, select, tuple_
@@ -74,7 +74,7 @@ class HouseholdView:
 
     __slots__ = (
         "row", "uuid", "number", "members", "current", "incomes", "assignments", "helper_rows", "exits",
-        "visits", "village_name", "village_code", "head", "head_name", "label", "helper_names", "in_scope",
+        "visits", "village_name", "village_code", "head", "head_name", "in_scope",
     )
 
     def __init__(self, row: Any, village_name: str | None = None, village_code: str | None = None) -> None:
@@ -92,8 +92,6 @@ class HouseholdView:
         self.village_code = village_code
         self.head: Any = None
         self.head_name: str | None = None
-        self.label = ""
-        self.helper_names: tuple[str, ...] = ()
         self.in_scope = True
 
     def finish(self) -> None:
@@ -104,8 +102,15 @@ class HouseholdView:
         heads = [m for m in self.current if m.relation == "户主"]
         self.head = heads[0] if len(heads) == 1 else None
         self.head_name = heads[0].name if heads else None
-        self.label = f"户 {self.number or '（无户编号）'}（户主 {self.head_name or '未登记'}）"
-        self.helper_names = tuple(dict.fromkeys(h.name for _a, h in self.assignments if h is not None))
+
+    @property
+    def label(self) -> str:
+        """``户 户编号（户主 姓名）`` — how messages name the household."""
+        return f"户 {self.number or '（无户编号）'}（户主 {self.head_name or '未登记'}）"
+
+    @property
+    def helper_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(h.name for _a, h in self.assignments if h is not None))
 
 
 class IdResult(NamedTuple):
@@ -118,13 +123,13 @@ class IdResult(NamedTuple):
     region_known: bool = True
 
 
-_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_W_ZERO = 48 * sum(_W)  # what the ASCII codes of "0" contribute
 _CHECK = "10X98765432"
 
 
 def _check_char(first17: str) -> str:
-    return _CHECK[(sum(map(mul, first17.encode("ascii"), _W)) - _W_ZERO) % 11]
+    # Σ aᵢ·Wᵢ with Wᵢ = 2^(18−i) mod 11 is 2·Σ aᵢ·2^(17−i); and 13 ≡ 2 (mod 11), so the sum is
+    # 2 × (the digits read as a base-13 number) mod 11 — which int() computes in C.
+    return _CHECK[2 * int(first17, 13) % 11]
 
 
 def _date_of(ymd: str, ref: date) -> tuple[str, date | None, str]:
@@ -326,6 +331,14 @@ class Dataset:
         """Current members whose ``column`` is one of ``values``."""
         return compress(self.members, map(frozenset(values).__contains__, self.values(column)))
 
+    def matching(self, **conditions: Any) -> Any:
+        """Current members whose columns all take one of the given values (ANDed in C)."""
+        flags = None
+        for column, values in conditions.items():
+            test = map(frozenset(values).__contains__, self.values(column))
+            flags = test if flags is None else map(and_, flags, test)
+        return compress(self.members, flags) if flags is not None else iter(self.members)
+
     def distinct(self, column: str) -> set[Any]:
         key = ("distinct", column)
         found = self._cache.get(key)
@@ -462,48 +475,54 @@ class Dataset:
         ref = self.ref_date
         earliest = idnumber.EARLIEST_BIRTH_DATE
         region_known = idnumber._region_known
-        for hv in self.households:
-            for m in hv.current:
-                s = m.id_number
-                if (s is not None and len(s) == 18 and s.isascii() and s[:17].isdigit()
-                        and (s[17] == "X" or "0" <= s[17] <= "9") and m.id_type in (None, "居民身份证")):
-                    expected = _CHECK[(sum(map(mul, s[:17].encode(), _W)) - _W_ZERO) % 11]
-                    if s[17] != expected:
-                        hint = "（末三位为 000，可能已被 Excel 截断）" if s.endswith("000") else ""
-                        groups["checksum"].append(
-                            (hv, m, IdResult("checksum", f"校验位错误：应为 {expected}，实为 {s[17]}{hint}")))
+        check = _CHECK
+        hv_of = self.hv_of
+        for m in self.members:
+            s = m.id_number
+            if (s.__class__ is str and len(s) == 18 and s.isascii() and s[:17].isdigit()
+                    and (m.id_type is None or m.id_type == "居民身份证")):
+                last = s[17]
+                expected = check[2 * int(s[:17], 13) % 11]
+                if last != expected:
+                    if last != "X" and not last.isdigit():
+                        r = IdResult("chars", f"第 18 位为“{last}”，不是数字")
+                        groups["chars"].append((hv_of(m), m, r))
                         continue
-                    b = m.birth_date
-                    if (b is not None and b.year * 10000 + b.month * 100 + b.day == int(s[6:14])
-                            and earliest <= b <= ref):
-                        born = b
-                    else:
-                        kind, born, detail = _date_of(s[6:14], ref)
-                        if kind != "ok":
-                            groups[kind].append((hv, m, IdResult(kind, detail)))
-                            continue
-                    r = IdResult("ok", "", born, "男" if ord(s[16]) & 1 else "女", True)
+                    hint = "（末三位为 000，可能已被 Excel 截断）" if s.endswith("000") else ""
+                    groups["checksum"].append(
+                        (hv_of(m), m, IdResult("checksum", f"校验位错误：应为 {expected}，实为 {last}{hint}")))
+                    continue
+                b = m.birth_date
+                if (b is not None and b.year * 10000 + b.month * 100 + b.day == int(s[6:14])
+                        and earliest <= b <= ref):
+                    born = b
+                else:
+                    kind, born, detail = _date_of(s[6:14], ref)
+                    if kind != "ok":
+                        groups[kind].append((hv_of(m), m, IdResult(kind, detail)))
+                        continue
                     if b is not None and b != born:
-                        groups["birth"].append((hv, m, r))
-                    if m.sex in ("男", "女") and m.sex != r.sex:
-                        groups["sex"].append((hv, m, r))
-                    if not region_known(s[:6]):
-                        groups["region"].append((hv, m, r))
-                    continue
-                r = self.id_result(m)
-                if r.kind not in ("ok", "upgrade15", "other_type"):
-                    groups[r.kind].append((hv, m, r))
-                    continue
-                if r.kind == "other_type":
-                    continue
-                if r.kind == "upgrade15":
-                    groups["upgrade15"].append((hv, m, r))
-                if m.birth_date is not None and r.birth is not None and m.birth_date != r.birth:
-                    groups["birth"].append((hv, m, r))
-                if r.sex and m.sex in ("男", "女") and m.sex != r.sex:
-                    groups["sex"].append((hv, m, r))
-                if r.kind == "ok" and not r.region_known:
-                    groups["region"].append((hv, m, r))
+                        groups["birth"].append((hv_of(m), m, IdResult("ok", "", born, None, True)))
+                sex = m.sex
+                if (sex == "男" or sex == "女") and (sex == "男") != bool(ord(s[16]) & 1):
+                    groups["sex"].append((hv_of(m), m, IdResult("ok", "", born, "男" if ord(s[16]) & 1 else "女")))
+                if not region_known(s[:6]):
+                    groups["region"].append((hv_of(m), m, IdResult("ok", "", born, None, False)))
+                continue
+            r = self.id_result(m)
+            if r.kind not in ("ok", "upgrade15", "other_type"):
+                groups[r.kind].append((hv_of(m), m, r))
+                continue
+            if r.kind == "other_type":
+                continue
+            if r.kind == "upgrade15":
+                groups["upgrade15"].append((hv_of(m), m, r))
+            if m.birth_date is not None and r.birth is not None and m.birth_date != r.birth:
+                groups["birth"].append((hv_of(m), m, r))
+            if r.sex and m.sex in ("男", "女") and m.sex != r.sex:
+                groups["sex"].append((hv_of(m), m, r))
+            if r.kind == "ok" and not r.region_known:
+                groups["region"].append((hv_of(m), m, r))
         self._cache["id_scan"] = groups
         return groups
 

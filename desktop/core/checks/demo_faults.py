@@ -684,7 +684,8 @@ def _soc03(c: Ctx, h: Household) -> str:
 
 
 def _tekun_single(c: Ctx, h: Household) -> bool:
-    return h.attribute == "特困供养贫困户" and len(h.current_members) == 1 and plain(h.head)
+    return h.attribute == "特困供养贫困户" and len(h.current_members) == 1 and plain(h.head) \
+        and "缺劳力" not in causes(h)
 
 
 def _soc04_near(c: Ctx, h: Household) -> None:

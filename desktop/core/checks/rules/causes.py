@@ -5,19 +5,24 @@ from __future__ import annotations
 from desktop.core.checks.engine import ERROR, WARNING, Finding, rule
 from desktop.core.checks.rules._common import (
     FULLY_ABLE,
+    disabled_members,
     households_with_cause,
-    in_school,
-    is_disabled,
-    is_sick,
+    sick_members,
 )
 
 CAT = "致贫原因"
 CAUSE_NEEDS = ("household.main_cause", "household.other_cause_1", "household.other_cause_2")
 
 
-def _cause_without(ds, cause: str, has) -> object:
-    for hv, field in households_with_cause(ds, cause):
-        if hv.current and not any(has(m) for m in hv.current):
+def _cause_without(ds, cause: str, members) -> object:
+    """Households naming ``cause`` where none of ``members`` (an iterator over the members who
+    justify it) lives."""
+    candidates = list(households_with_cause(ds, cause))
+    if not candidates:
+        return
+    having = {ds.hv_of(m).uuid for m in members}
+    for hv, field in candidates:
+        if hv.current and hv.uuid not in having:
             yield Finding(hv, f"致贫原因为“{cause}”，但{_WHY[cause]}", field=field, value=cause)
 
 
@@ -27,23 +32,20 @@ _WHY = {"因病": "没有患长期慢性病或大病的成员", "因学": "没�
 @rule("CAU01", WARNING, "因病致贫但无患病成员", category=CAT, needs=(*CAUSE_NEEDS, "member.health"),
       description="主要或其他致贫原因为“因病”，但没有成员的健康状况为长期慢性病或患有大病。")
 def illness_without_sick(ds):
-    yield from _cause_without(ds, "因病", is_sick)
-
-
-def _student(m) -> bool:
-    return in_school(m) and m.student_status != "学前教育"
+    yield from _cause_without(ds, "因病", sick_members(ds))
 
 
 @rule("CAU02", WARNING, "因学致贫但无在校生", category=CAT, needs=(*CAUSE_NEEDS, "member.student_status"),
       description="致贫原因为“因学”，但没有在校生（学前教育不计）。")
 def school_without_student(ds):
-    yield from _cause_without(ds, "因学", _student)
+    statuses = [s for s in ds.distinct("student_status") if s and s not in ("非在校生", "学前教育")]
+    yield from _cause_without(ds, "因学", ds.in_groups("student_status", statuses))
 
 
 @rule("CAU03", WARNING, "因残致贫但无残疾成员", category=CAT, needs=(*CAUSE_NEEDS, "member.health"),
       description="致贫原因为“因残”，但没有成员的健康状况为残疾。")
 def disability_without_disabled(ds):
-    yield from _cause_without(ds, "因残", is_disabled)
+    yield from _cause_without(ds, "因残", disabled_members(ds))
 
 
 @rule("CAU04", ERROR, "其他致贫原因与主要原因重复", category=CAT, needs=CAUSE_NEEDS,

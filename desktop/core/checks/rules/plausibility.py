@@ -89,9 +89,23 @@ def old_primary(ds):
 def same_grade(ds):
     years = ds.settings.same_grade_years
     graded = [s for s in ds.distinct("student_status") if s and "年级" in s]
-    changed = ds.student_status_changed() if graded else {}
-    candidates = list(ds.in_groups("student_status", graded))
-    created = ds.created_at(candidates)
+    if not graded:
+        return
+    latest = date(ds.year - years + 2, 1, 1)  # registered before this: in that grade for `years` years
+    if ds.single is not None:
+        candidates = list(ds.in_groups("student_status", graded))
+        created = ds.created_at(candidates)
+    else:  # let the database pick the members registered long enough ago
+        from sqlalchemy import select
+
+        from db.models import Member
+
+        rows = ds.session.execute(select(Member.id, Member.uuid, Member.created_at).where(
+            Member.student_status.in_(graded), Member.created_at < latest)).all()
+        created = {uuid: at for _id, uuid, at in rows}
+        ids = {mid for mid, _uuid, _at in rows}
+        candidates = [m for m in ds.in_groups("student_status", graded) if m.id in ids] if ids else []
+    changed = ds.student_status_changed() if candidates else {}
     for m in candidates:
         status = m.student_status
         since = changed.get(m.uuid) or created.get(m.uuid)

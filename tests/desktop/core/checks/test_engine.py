@@ -242,10 +242,11 @@ def test_fast_scan_agrees_with_classify(born: date, seq: int) -> None:
     bad = body + ("1" if good[-1] != "1" else "2")
     for number in (good, bad):
         member = type("M", (), {"id_number": number, "id_type": None, "birth_date": born, "sex": "男", "uuid": "u",
-                                "name": "x"})()
+                                "name": "x", "household_id": 1})()
         hv = type("HV", (), {"current": [member]})()
         ds = Dataset(None, check_settings.load(None), 2017)
         ds.households = [hv]
+        ds.by_id = {1: hv}
         groups = ds.id_scan()
         expected = classify_id(number, None, TODAY)
         kinds = {k for k, v in groups.items() if v}

@@ -144,7 +144,7 @@ def test_orphan_member_is_found_only_by_the_whole_database_run(planted) -> None:
     with db.session() as session:
         problems = run_checks(session, only=["STR08"])
     assert [p.entity_uuid for p in problems] == [orphan.entity_uuid]
-    assert "所属的户不存在" in problems[0].message
+    assert "所属的户（内部编号 999999999）不存在" in problems[0].message
 
 
 def test_each_rule_alone_loads_the_data_it_needs(planted) -> None:
