@@ -124,11 +124,14 @@ def _grab_ui(app, db, out: Path, uuids: list[str]) -> None:  # noqa: ANN001
     preview = CardPreviewDialog(cards, window)
     preview.resize(1280, 720)
     preview.show()
-    QTimer.singleShot(1500, app.quit)
+
+    def grab() -> None:
+        preview.grab().save(str(out / "printing-preview.png"))
+        print(out / "printing-preview.png")
+        app.quit()
+
+    QTimer.singleShot(1500, grab)
     app.exec()
-    preview.grab().save(str(out / "printing-preview.png"))
-    print(out / "printing-preview.png")
-    preview.close()
     window.close()
 
 
