@@ -302,17 +302,22 @@ class TreeTownship:
 
 
 def region_tree(session: Session) -> list[TreeTownship]:
-    """Township → villages → groups with household counts (one GROUP BY query)."""
+    """Township → villages → groups with household counts.
+
+    Three GROUP BY queries, each answered from a one-column index (per group, per
+    village, and the few households without a group) — a two-column GROUP BY would
+    have to read every household row.
+    """
     from db.models import Township
 
-    counts: dict[tuple[int, int | None], int] = {
-        (v, g): n
-        for v, g, n in session.execute(
-            select(Household.village_id, Household.group_id, func.count()).group_by(
-                Household.village_id, Household.group_id
-            )
-        )
-    }
+    per_group = dict(session.execute(
+        select(Household.group_id, func.count()).where(Household.group_id.is_not(None)).group_by(
+            Household.group_id)).all())
+    per_village = dict(session.execute(
+        select(Household.village_id, func.count()).group_by(Household.village_id)).all())
+    ungrouped = dict(session.execute(
+        select(Household.village_id, func.count()).where(Household.group_id.is_(None)).group_by(
+            Household.village_id)).all())
     townships = {
         t.id: TreeTownship(t.id, t.code, t.name)
         for t in session.scalars(select(Township).order_by(Township.code))
@@ -327,14 +332,11 @@ def region_tree(session: Session) -> list[TreeTownship]:
     for g in session.execute(select(VillageGroup.id, VillageGroup.name, VillageGroup.village_id).order_by(
             VillageGroup.village_id, VillageGroup.code, VillageGroup.id)):
         if g.village_id in villages:
-            villages[g.village_id].groups.append(TreeGroup(g.id, g.name, counts.get((g.village_id, g.id), 0)))
-    for (village_id, group_id), n in counts.items():
-        village = villages.get(village_id)
-        if village is None:
-            continue
-        village.count += n
-        if group_id is None:
-            village.groups.append(TreeGroup(None, "未分组", n))
+            villages[g.village_id].groups.append(TreeGroup(g.id, g.name, per_group.get(g.id, 0)))
+    for village_id, village in villages.items():
+        village.count = per_village.get(village_id, 0)
+        if ungrouped.get(village_id):
+            village.groups.append(TreeGroup(None, "未分组", ungrouped[village_id]))
     for t in townships.values():
         t.count = sum(v.count for v in t.villages)
     return list(townships.values())

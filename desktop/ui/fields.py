@@ -238,13 +238,17 @@ class _LineBase(QLineEdit):
             self.changed.emit(self.value())
 
     def _tidy(self) -> None:
-        if not self.error:
-            value = self.value()
-            shown = self.show(value)
-            if shown != self.text():
-                was = self.blockSignals(True)
-                self.setText(shown)
-                self.blockSignals(was)
+        """Show a parsed value in its canonical form (2017.3.1 → 2017-03-01); bad text stays."""
+        try:
+            value = self.parse(self.text())
+        except ValueError:
+            self._check()
+            return
+        shown = self.show(value)
+        if shown != self.text():
+            was = self.blockSignals(True)
+            self.setText(shown)
+            self.blockSignals(was)
 
 
 class TextEdit(_LineBase):

@@ -13,6 +13,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,15 +37,15 @@ from desktop.ui.household_model import HouseholdTableModel
 from desktop.ui.village_tree import Scope, VillageTree
 
 COLUMN_WIDTHS = {
-    "household_number": 96,
-    "head_name": 64,
-    "village": 72,
-    "group": 56,
-    "size": 36,
-    "attribute": 96,
+    "household_number": 88,
+    "head_name": 58,
+    "village": 62,
+    "group": 48,
+    "size": 34,
+    "attribute": 88,
     "main_cause": 84,
-    "exit_status": 124,
-    "phone": 96,
+    "exit_status": 118,
+    "phone": 92,
 }
 
 
@@ -188,6 +189,7 @@ class HouseholdBrowser(QWidget):
             combo.setToolTip(tip)
             combo.setAccessibleName(tip)
             combo.setItemText(0, tip)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(6)
         self.clear_button = QPushButton(self.tr("清除条件"), self)
         self.count_label = QLabel(self)

@@ -307,9 +307,12 @@ class CardEditor(QWidget):
 
     def _go_to_problem(self, item: QListWidgetItem) -> None:
         section, row, key = item.data(ROLE)
-        if section == "check":
-            target = self.members if row else self.basic
-            self.tabs.setCurrentWidget(target)
+        if section == "check":  # row is the member's uuid (or None)
+            index = next((i for i, m in enumerate(self.card.members) if row and m.get("uuid") == row), None)
+            if index is not None:
+                self.go_to("members", index, key)
+            else:
+                self.go_to("household", None, key)
             return
         self.go_to(section, row, key)
 

@@ -280,7 +280,7 @@ class MemberModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         self.rows.pop(row)
         self.endRemoveRows()
-        self.cell_errors = {k: v for k, v in self.cell_errors.items() if k[0] != row}
+        self.cell_errors = {((r - 1 if r > row else r), k): v for (r, k), v in self.cell_errors.items() if r != row}
         self.edited.emit(row, "")
         return True
 

@@ -11,6 +11,14 @@ NO_MOD = Qt.KeyboardModifier.NoModifier
 
 def focus() -> QWidget:
     widget = QApplication.focusWidget()
+    if widget is None:
+        # After a modal dialog the offscreen platform does not always give the window back
+        # its activation; a real window manager does. Re-activate, as the clerk's click would.
+        windows = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.isWindow()]
+        if windows:
+            windows[-1].activateWindow()
+            QApplication.processEvents()
+            widget = QApplication.focusWidget() or windows[-1].focusWidget()
     assert widget is not None, "nothing has the keyboard focus"
     return widget
 
@@ -19,6 +27,8 @@ def key(k: Qt.Key, modifier: Qt.KeyboardModifier = NO_MOD) -> None:
     """One key press to the focused widget (shortcuts included)."""
     QTest.keyClick(focus(), k, modifier)
     QApplication.processEvents()
+    if modifier & Qt.KeyboardModifier.AltModifier:
+        QTest.qWait(150)  # a button's Alt mnemonic "animates" its click for 100 ms
 
 
 def type_text(text: str) -> None:
@@ -44,3 +54,28 @@ def discard_open_card(window) -> None:  # noqa: ANN001 - MainWindow
     if editor is not None:
         editor.members.model.cell_errors.clear()
         editor._original = editor.card.snapshot()  # noqa: SLF001
+
+
+def answer_next_dialog(button_text: str, seen: list[str] | None = None) -> None:
+    """Click the button whose text contains ``button_text`` on the next modal dialog.
+
+    The dialog's text is appended to ``seen``.
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(10, click)
+            return
+        if seen is not None and isinstance(box, QMessageBox):
+            seen.append(box.text())
+        buttons = box.buttons() if isinstance(box, QMessageBox) else []
+        for button in buttons:
+            if button_text in button.text():
+                button.click()
+                return
+        raise AssertionError(f"no button “{button_text}” in {[b.text() for b in buttons]}")
+
+    QTimer.singleShot(0, click)
