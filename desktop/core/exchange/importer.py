@@ -623,7 +623,7 @@ def _plan_sheet(session: Session, sheet: fmt.Sheet, ws: Any, sp: SheetPlan, sd: 
         row_no += 1
         if len(raw) < width:
             raw = list(raw) + [""] * (width - len(raw))
-        if all(_is_empty(v) for v in raw):
+        if not any(raw) and all(_is_empty(v) for v in raw):
             continue
         sp.rows += 1
         values: list[Any] = [None] * len(data_cols)
