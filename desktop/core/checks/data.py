@@ -95,10 +95,8 @@ class HouseholdView:
         self.in_scope = True
 
     def finish(self) -> None:
-        members = self.members
-        if len(members) > 1 and any((a.seq or 0) > (b.seq or 0) for a, b in zip(members, members[1:], strict=False)):
-            members.sort(key=lambda m: (m.seq or 0, m.id or 0))
-        self.current = [m for m in members if m.status != MEMBER_STATUS_REMOVED]
+        # Members arrive in record order (bulk) or sorted by 序号 (one household).
+        self.current = [m for m in self.members if m.status != MEMBER_STATUS_REMOVED]
         heads = [m for m in self.current if m.relation == "户主"]
         self.head = heads[0] if len(heads) == 1 else None
         self.head_name = heads[0].name if heads else None
@@ -288,6 +286,12 @@ class Dataset:
                      for m in hv.members if m.status == MEMBER_STATUS_REMOVED]
             self._cache["removed"] = found
         return found
+
+    def household_ids_of(self, members: Any) -> set[Any]:
+        """The households (``hv.row.id``; in a single-household check the household itself) of ``members``."""
+        if self.single is not None:
+            return {self.households[0].row.id for _m in members}
+        return set(map(attrgetter("household_id"), members))
 
     def hv_of(self, m: Any) -> HouseholdView:
         if self.single is not None:

@@ -20,9 +20,9 @@ def _cause_without(ds, cause: str, members) -> object:
     candidates = list(households_with_cause(ds, cause))
     if not candidates:
         return
-    having = {ds.hv_of(m).uuid for m in members}
+    having = ds.household_ids_of(members)
     for hv, field in candidates:
-        if hv.current and hv.uuid not in having:
+        if hv.current and hv.row.id not in having:
             yield Finding(hv, f"致贫原因为“{cause}”，但{_WHY[cause]}", field=field, value=cause)
 
 

@@ -57,9 +57,9 @@ def same_id_two_households(ds):
       description="同一户内两名在册成员的身份证号码相同。")
 def same_id_same_household(ds):
     households = [0] * len(ds.members) if ds.single is not None else ds.values("household_id")
-    pairs = list(zip(households, ds.values("id_number"), strict=True))
-    if len(set(pairs)) == len(pairs):
+    if len(set(zip(households, ds.values("id_number"), strict=True))) == len(households):
         return  # the usual case, decided in C
+    pairs = list(zip(households, ds.values("id_number"), strict=True))
     suspects = {key for key, n in Counter(pairs).items() if n > 1 and key[1]}
     if not suspects:
         return
