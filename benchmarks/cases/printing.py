@@ -4,7 +4,10 @@ the print log). The baseline draws the very same text (each card's plain text, t
 beforehand) with a bare QPdfWriter and a QTextDocument per card holding only plain paragraphs, one page per
 card, in the same run: the ratio is the price of the form layout (tables, borders, check boxes, bold labels).
 The selection rows time picking and ordering the whole township, and the "changed since last print" filter
-over every household after a full print log."""
+over every household after a full print log. Where a card's time goes (100 cards timed apart): HTML parsing
+about 12 ms, layout 4 ms, painting 12 ms; Qt's collapsed table borders (single rules, as on the paper form)
+are about half of that, since without `border-collapse` a card takes about 11 ms but every rule is doubled.
+The 2-core machine was shared with other jobs (load about 5) during the run, so times are on the high side."""
 
 from __future__ import annotations
 
