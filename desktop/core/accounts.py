@@ -252,15 +252,19 @@ def create_account(session: Session, username: str, password: str, *, role: str 
     return _view(op)
 
 
-def authenticate(session: Session, username: str, password: str) -> Account:
+def authenticate(session: Session, username: str, password: str, *, record: bool = True) -> Account:
     """Check a login; raises :class:`AccountError` with one message for every failure
-    (unknown user, wrong password, disabled account) so nothing is given away."""
+    (unknown user, wrong password, disabled account) so nothing is given away.
+
+    ``record=False`` writes nothing (a read-only session): no login time, no log row, no re-hash."""
     op = _find(session, username or "")
     if op is None or not op.password_hash:
         _burn_time(password)
         raise AccountError("用户名或密码错误")
     if not verify_password(password, op.password_hash) or not op.active:
         raise AccountError("用户名或密码错误")
+    if not record:
+        return _view(op)
     if needs_rehash(op.password_hash):
         op.password_hash = hash_password(password)
     op.last_login_at = utcnow()

@@ -25,6 +25,7 @@ Every question goes through :func:`ask` / :func:`tell`, and the login through
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import sys
 from collections.abc import Sequence
@@ -104,11 +105,11 @@ def tell(kind: str, title: str, text: str, *, parent: QWidget | None = None) -> 
     ask(kind, title, text, [("ok", "确定")], parent=parent)
 
 
-def login_prompt(database: Database, protected: bool) -> tuple[str, Account | None] | None:
+def login_prompt(database: Database, protected: bool, read_only: bool = False) -> tuple[str, Account | None] | None:
     """The login dialog (``protected``) or the operator-name prompt; None = the user quit."""
     from desktop.ui.login_dialog import LoginDialog
 
-    dialog = LoginDialog(database, mode="password" if protected else "name")
+    dialog = LoginDialog(database, mode="password" if protected else "name", read_only=read_only)
     if dialog.exec() != LoginDialog.DialogCode.Accepted:
         return None
     return dialog.operator, dialog.account
@@ -144,6 +145,8 @@ class Opened:
 def _lock(path: Path) -> tuple[db_lock.DatabaseLock | None, bool] | None:
     """Take the writer lock; returns (lock, read_only) or None when the user quits."""
     force = False
+    with contextlib.suppress(OSError):  # a new database in a new folder (open_database would make it too)
+        path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         try:
             return db_lock.acquire(path, force=force), False
@@ -251,7 +254,8 @@ def open_for_gui(location: str) -> Opened | None:
         return Opened(database, lock, read_only, notes)
 
 
-def identify(database: Database, operator: str | None = None) -> tuple[str, Account | None] | None:
+def identify(database: Database, operator: str | None = None, *,
+             read_only: bool = False) -> tuple[str, Account | None] | None:
     """Step 3: who is working (login or name); sets the operator of every session.
 
     ``operator`` (``--operator``) answers the name prompt when password protection is off;
@@ -266,7 +270,7 @@ def identify(database: Database, operator: str | None = None) -> tuple[str, Acco
         except accounts.AccountError:
             answer = None
     if answer is None:
-        answer = login_prompt(database, protected)
+        answer = login_prompt(database, protected, read_only)
     if answer is None:
         return None
     name, account = answer
@@ -333,6 +337,7 @@ def _session_loop(app: QApplication, location: str, args: argparse.Namespace) ->
     from desktop.ui.features import safety
     from desktop.ui.main_window import MainWindow
 
+    last_operator: str | None = None
     while True:
         opened = open_for_gui(location)
         if opened is None:
@@ -343,18 +348,19 @@ def _session_loop(app: QApplication, location: str, args: argparse.Namespace) ->
             quit_timer.setSingleShot(True)
             quit_timer.timeout.connect(app.quit)
             quit_timer.start(args.quit_after)
-        operator = args.operator
+        operator = args.operator or last_operator  # after a restore: the same name (a login is asked again)
         if operator is None and args.quit_after is not None:
             from desktop.ui.login_dialog import KEY_OPERATOR, remembered
 
             operator = remembered(KEY_OPERATOR) or "自动测试"
-        who = identify(opened.database, operator)
+        who = identify(opened.database, operator, read_only=opened.read_only)
         if who is None:
             opened.database.dispose()
             if opened.lock is not None:
                 opened.lock.release()
             return 0
         operator, account = who
+        last_operator = operator if account is None else None
         if opened.lock is not None:
             opened.lock.update(operator=operator)
         context = safety.SafetyContext(database=opened.database, operator=operator, account=account,

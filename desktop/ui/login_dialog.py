@@ -55,10 +55,12 @@ class LoginDialog(QDialog):
     ``operator`` is the text for the audit log and ``account`` the logged-in account (or None).
     """
 
-    def __init__(self, database: Database, *, mode: str = "name", parent: QWidget | None = None) -> None:
+    def __init__(self, database: Database, *, mode: str = "name", read_only: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.database = database
         self.mode = mode
+        self.read_only = read_only
         self.account: Account | None = None
         self.operator = ""
         self.failures = 0
@@ -123,7 +125,7 @@ class LoginDialog(QDialog):
         password = self.password_edit.text()
         try:
             with self.database.session() as session:
-                self.account = accounts.authenticate(session, username, password)
+                self.account = accounts.authenticate(session, username, password, record=not self.read_only)
         except AccountError as exc:
             self.failures += 1
             self.password_edit.clear()

@@ -229,6 +229,22 @@ def test_login_dialog_checks_the_password_and_counts_failures(qtbot, protected) 
     assert dialog.account.username == "wangfang" and dialog.operator == "王芳（wangfang）"
 
 
+def test_login_into_a_read_only_database_writes_nothing(qtbot, protected, db_path) -> None:
+    from db.session import open_database
+
+    protected.dispose()
+    before = db_path.read_bytes()
+    database = open_database(db_path, read_only=True)
+    dialog = LoginDialog(database, mode="password", read_only=True)
+    qtbot.addWidget(dialog)
+    dialog.name_edit.setText("admin")
+    dialog.password_edit.setText("admin-pass")
+    dialog.try_accept()
+    assert dialog.result() == LoginDialog.DialogCode.Accepted and dialog.account.is_admin
+    database.dispose()
+    assert db_path.read_bytes() == before
+
+
 def test_too_many_failures_close_the_login(qtbot, protected) -> None:
     dialog = LoginDialog(protected, mode="password")
     qtbot.addWidget(dialog)
@@ -241,14 +257,14 @@ def test_too_many_failures_close_the_login(qtbot, protected) -> None:
 
 def test_identify_asks_for_a_login_once_protection_is_on(qtbot, monkeypatch, protected) -> None:
     asked = []
-    monkeypatch.setattr(app, "login_prompt", lambda db, on: asked.append(on) or ("王芳（wangfang）", None))
+    monkeypatch.setattr(app, "login_prompt", lambda db, on, ro: asked.append(on) or ("王芳（wangfang）", None))
     name, _account = app.identify(protected, operator="随便谁")  # --operator never replaces the login
     assert asked == [True] and name == "王芳（wangfang）"
     assert accounts.session_operator(protected) == "王芳（wangfang）"
 
 
 def test_identify_uses_the_given_name_when_protection_is_off(qtbot, monkeypatch, database) -> None:
-    monkeypatch.setattr(app, "login_prompt", lambda db, on: pytest.fail("no prompt expected"))
+    monkeypatch.setattr(app, "login_prompt", lambda db, on, ro: pytest.fail("no prompt expected"))
     assert app.identify(database, operator="张三") == ("张三", None)
     assert accounts.session_operator(database) == "张三"
 
