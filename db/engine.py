@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 5000
@@ -37,7 +37,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
 
 
 def make_engine(location: str | Path, *, echo: bool = False) -> Engine:
-    url = make_url(to_url(location))
+    text = str(location)
+    if "://" in text:
+        url = make_url(text)
+    else:  # build the URL from parts so '%' or '%20' in a file name is not decoded
+        url = URL.create("sqlite", database=str(Path(text).expanduser().resolve()))
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, echo=echo)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -76,3 +76,11 @@ def test_newer_schema_is_refused(database, db_path: Path) -> None:
         open_database(db_path)
     assert info.value.kind == "newer"
     assert "更新版本" in str(info.value)
+
+
+def test_percent_escapes_in_file_names_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a%20b.sqlite3"
+    db = open_database(path)
+    db.dispose()
+    assert path.exists()
+    assert not (tmp_path / "a b.sqlite3").exists()
