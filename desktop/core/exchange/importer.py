@@ -79,9 +79,11 @@ class FieldDiff:
     column: str
     old: Any
     new: Any
+    record: str = ""  # who: the person's name, the 户编号, the village… (may be empty)
 
     def text(self) -> str:
-        return (f"工作表“{self.sheet}”第 {self.row} 行（{self.uuid[:8]}…）“{self.column}”："
+        who = self.record or f"{self.uuid[:8]}…"
+        return (f"工作表“{self.sheet}”第 {self.row} 行（{who}）“{self.column}”："
                 f"{fmt.canonical_text(self.old) or '（空）'} → {fmt.canonical_text(self.new) or '（空）'}")
 
 
@@ -788,6 +790,18 @@ def _check_unique_in_db(session: Session, sheet: fmt.Sheet, parsed: dict, col_po
                 parsed.pop(uid)
 
 
+def _record_label(attrs: list[str], values: tuple, db_row: Any, columns: list[fmt.Column]) -> str:
+    """A human name for the record of a difference: 户编号 and name where the sheet has them."""
+    parts = []
+    for i, c in enumerate(columns):
+        if c.kind == fmt.INFO and c.header == "户编号" and db_row[i]:
+            parts.append(str(db_row[i]))
+    for attr in ("household_number", "name", "year"):
+        if attr in attrs and values[attrs.index(attr)] is not None:
+            parts.append(str(values[attrs.index(attr)]))
+    return " ".join(parts)
+
+
 def _compare_with_db(session: Session, sheet: fmt.Sheet, parsed: dict[str, tuple[int, tuple, bytes]],
                      sp: SheetPlan, attrs: list[str]) -> None:
     if not parsed:
@@ -813,7 +827,8 @@ def _compare_with_db(session: Session, sheet: fmt.Sheet, parsed: dict[str, tuple
         sp.changed_fields += len(changes)
         for attr, (o, n) in changes.items():
             if len(sp.diffs) < DIFF_SAMPLE:
-                sp.diffs.append(FieldDiff(sheet.title, row_no, uid, sheet.column(attr).header, o, n))
+                sp.diffs.append(FieldDiff(sheet.title, row_no, uid, sheet.column(attr).header, o, n,
+                                          _record_label(attrs, old, row, columns)))
     for uid, (row_no, values, _h) in parsed.items():
         if uid not in found:
             sp.added.append((row_no, values))

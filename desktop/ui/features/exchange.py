@@ -308,13 +308,14 @@ class ImportPreviewDialog(QDialog):
 
     def _diff_table(self) -> QTableWidget:
         diffs = self.plan.diffs[:ROWS_SHOWN]
-        table = QTableWidget(len(diffs), 5, self)
-        table.setHorizontalHeaderLabels([self.tr("工作表"), self.tr("行"), self.tr("列"), self.tr("原值"), self.tr("新值")])
+        table = QTableWidget(len(diffs), 6, self)
+        table.setHorizontalHeaderLabels([self.tr("工作表"), self.tr("行"), self.tr("记录"), self.tr("列"), self.tr("原值"),
+                                         self.tr("新值")])
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         from desktop.core.exchange.format import canonical_text
 
         for r, d in enumerate(diffs):
-            for c, text in enumerate([d.sheet, str(d.row), d.column, canonical_text(d.old) or "（空）",
+            for c, text in enumerate([d.sheet, str(d.row), d.record, d.column, canonical_text(d.old) or "（空）",
                                       canonical_text(d.new) or "（空）"]):
                 table.setItem(r, c, QTableWidgetItem(text))
         table.horizontalHeader().setStretchLastSection(True)

@@ -109,7 +109,9 @@ def test_import_shows_preview_and_writes_only_after_confirmation(qtbot, ui, tmp_
     qtbot.waitUntil(lambda: controller.preview is not None, timeout=20000)
     dialog: ImportPreviewDialog = controller.preview
     assert dialog.counts.item(dialog.counts.rowCount() - 1, 2).text() == "1"  # 合计 修改
-    assert dialog.diffs.rowCount() == 1 and dialog.diffs.item(0, 4).text() == "孙改名"
+    assert dialog.diffs.rowCount() == 1 and dialog.diffs.item(0, 5).text() == "孙改名"
+    record = dialog.diffs.item(0, 2).text()
+    assert record and "孙改名" not in record  # the 户编号 and the old name say whose row it is
     assert dialog.edited_box is not None and not dialog.import_button.isEnabled()
     with window.database.session() as s:
         assert s.scalar(select(func.count()).select_from(Member).where(Member.name == "孙改名")) == 0
