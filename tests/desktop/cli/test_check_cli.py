@@ -20,8 +20,21 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
+    """A real process, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "desktop.cli.main", *args], cwd=ROOT, capture_output=True,
                           text=True, env=dict(os.environ))
+
+
+def cli_here(capsys: pytest.CaptureFixture, *args: str) -> subprocess.CompletedProcess:
+    """The same entry point in this process (faster; for the many small cases)."""
+    from desktop.cli.main import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # usage errors exit from argparse
+        code = exc.code
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
 
 
 @pytest.fixture(scope="module")
@@ -67,38 +80,38 @@ def test_planted_faults_each_reported_once_and_exit_1(planted_file, tmp_path: Pa
     assert any(r[0] == "合计" and r[4] == len(problems) for r in summary)
 
 
-def test_warnings_only_exit_0_text_output(demo_db_file: Path, tmp_path: Path) -> None:
+def test_warnings_only_exit_0_text_output(demo_db_file: Path, tmp_path: Path, capsys) -> None:
     path = tmp_path / "warn.sqlite3"
     shutil.copyfile(demo_db_file, path)
     db = open_database(path)
     with db.session() as session:
         faults.plant_all(session, 2017, rules=["PLA10"])
     db.dispose()
-    result = cli("--db", str(path), "check")
+    result = cli_here(capsys, "--db", str(path), "check")
     assert result.returncode == 0, result.stderr
     assert "警告\tPLA10" in result.stdout
     assert "错误 0 条，警告 1 条" in result.stdout
-    only = cli("--db", str(path), "check", "--rule", "ID04", "--json")
+    only = cli_here(capsys, "--db", str(path), "check", "--rule", "ID04", "--json")
     assert only.returncode == 0 and json.loads(only.stdout) == []
 
 
-def test_bad_input_is_refused_in_chinese(demo_db_file: Path, tmp_path: Path) -> None:
+def test_bad_input_is_refused_in_chinese(demo_db_file: Path, tmp_path: Path, capsys) -> None:
     path = tmp_path / "bad.sqlite3"
     shutil.copyfile(demo_db_file, path)
     township = cli("--db", str(path), "check", "--township", "411726999000")
     assert township.returncode == 1 and "411726999000" in township.stderr and "Traceback" not in township.stderr
-    rule = cli("--db", str(path), "check", "--rule", "NOPE1")
+    rule = cli_here(capsys, "--db", str(path), "check", "--rule", "NOPE1")
     assert rule.returncode == 1 and "NOPE1" in rule.stderr
     folder = tmp_path / "missing"
-    out = cli("--db", str(path), "check", "--out", str(folder / "x.xlsx"))
+    out = cli_here(capsys, "--db", str(path), "check", "--out", str(folder / "x.xlsx"))
     assert out.returncode == 1 and str(folder) in out.stderr
     assert not folder.exists()
-    usage = cli("--db", str(path), "check", "--year", "二〇一七")
+    usage = cli_here(capsys, "--db", str(path), "check", "--year", "二〇一七")
     assert usage.returncode == 2
 
 
-def test_list_rules(tmp_path: Path) -> None:
-    result = cli("--db", str(tmp_path / "x.sqlite3"), "check", "--list-rules", "--json")
+def test_list_rules(tmp_path: Path, capsys) -> None:
+    result = cli_here(capsys, "--db", str(tmp_path / "x.sqlite3"), "check", "--list-rules", "--json")
     assert result.returncode == 0
     listed = json.loads(result.stdout)
     assert [r["id"] for r in listed][:2] == ["ID01", "ID02"]
