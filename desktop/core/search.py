@@ -95,6 +95,9 @@ def like_patterns(text: str) -> list[str]:
     return list(dict.fromkeys(patterns))
 
 
+_SEARCH_ALIAS = aliased(Household, name="household_search")
+
+
 def _head_name() -> ColumnElement:
     """The current 户主's name of the outer household (scalar subquery)."""
     return (
@@ -116,16 +119,34 @@ def current_assignment(today: date | None = None) -> ColumnElement:
     return or_(Assignment.end_date.is_(None), Assignment.end_date >= day)
 
 
-def conditions(filters: Filters, today: date | None = None) -> list[ColumnElement]:
-    """WHERE conditions on ``household`` for ``filters``."""
+def narrows(old: str, new: str) -> bool:
+    """True if every household matching ``new`` also matches ``old`` (the clerk typed on):
+    each word of the old text is contained in some word of the new one."""
+    old_terms = [p.strip("%") for p in like_patterns(old)]
+    new_terms = [p.strip("%") for p in like_patterns(new)]
+    return bool(old_terms) and all(any(o in n for n in new_terms) for o in old_terms)
+
+
+def conditions(filters: Filters, today: date | None = None, *, scan_in_order: bool = False,
+               within: Sequence[int] | None = None) -> list[ColumnElement]:
+    """WHERE conditions on ``household`` for ``filters``.
+
+    ``scan_in_order``: write the text condition as ``id + 0 IN (…)`` so that it cannot be
+    answered through the primary key; the database then walks the (village, 户编号) index
+    in display order and needs no sort (see :func:`ids_query`).
+    """
     where: list[ColumnElement] = []
     patterns = like_patterns(filters.text)
-    if patterns:
+    if patterns and within is not None:
+        # Typing on: only the previous matches can still match; test just those rows.
+        where.append(Household.id.in_(list(within)))
+        where.extend(Household.search_key.like(p, escape=ESCAPE) for p in patterns)
+    elif patterns:
         # As a subquery on its own, the LIKE scan reads only the narrow search-key index
         # (ix_household_search_key) whatever the outer query joins and sorts by.
-        inner = aliased(Household)
-        where.append(Household.id.in_(
-            select(inner.id).where(*[inner.search_key.like(p, escape=ESCAPE) for p in patterns])))
+        inner = _SEARCH_ALIAS
+        matched = select(inner.id).where(*[inner.search_key.like(p, escape=ESCAPE) for p in patterns])
+        where.append((Household.id + 0 if scan_in_order else Household.id).in_(matched))
     if filters.exit_status:
         where.append(Household.exit_status == filters.exit_status)
     if filters.attribute:
@@ -177,18 +198,49 @@ def _order(sort: str, ascending: bool) -> tuple[list[ColumnElement], bool]:
 
 
 def ids_query(filters: Filters, sort: str = DEFAULT_SORT, ascending: bool = True,
-              today: date | None = None) -> Select:
+              today: date | None = None, *, village_ids_in_code_order: bool = False,
+              within: Sequence[int] | None = None) -> Select:
+    """The ids of matching households in display order.
+
+    The default order (village, 户编号) is the order of the ``ix_household_village_number``
+    index when village ids follow village codes (as they do when villages are entered or
+    imported in code order): then, unless a filter needs the household rows, the query walks
+    that index and tests each id against the search-key matches — no sort, no row look-ups,
+    about the same time for 50 matches as for 50,000.
+    """
+    if (sort == DEFAULT_SORT and village_ids_in_code_order and within is None and not any(
+            (filters.exit_status, filters.attribute, filters.main_cause, filters.helper_id is not None))):
+        d = (lambda e: e.asc()) if ascending else (lambda e: e.desc())
+        return (select(Household.id)
+                .where(*conditions(filters, today, scan_in_order=True))
+                .order_by(d(Household.village_id), d(Household.household_number), d(Household.id)))
     order, join_village = _order(sort, ascending)
     stmt = select(Household.id)
     if join_village:
         stmt = stmt.join(Village, Village.id == Household.village_id)
-    return stmt.where(*conditions(filters, today)).order_by(*order)
+    return stmt.where(*conditions(filters, today, within=within)).order_by(*order)
+
+
+def village_ids_in_code_order(session: Session) -> bool:
+    ids = list(session.scalars(select(Village.id).order_by(Village.code)))
+    return ids == sorted(ids)
+
+
+# Up to this many previous matches are re-tested directly when the clerk types on.
+NARROW_LIMIT = 2000
 
 
 def match_ids(session: Session, filters: Filters, sort: str = DEFAULT_SORT, ascending: bool = True,
-              *, limit: int | None = None) -> list[int]:
-    """Ids of the matching households in display order (all of them unless ``limit``)."""
-    stmt = ids_query(filters, sort, ascending)
+              *, limit: int | None = None, within: Sequence[int] | None = None) -> list[int]:
+    """Ids of the matching households in display order (all of them unless ``limit``).
+
+    ``within``: the ids that matched a broader text a moment ago (see :func:`narrows`); when
+    there are few of them only those rows are tested instead of the whole search-key index.
+    """
+    if within is not None and (len(within) > NARROW_LIMIT or not like_patterns(filters.text)):
+        within = None
+    stmt = ids_query(filters, sort, ascending, within=within,
+                     village_ids_in_code_order=sort == DEFAULT_SORT and village_ids_in_code_order(session))
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

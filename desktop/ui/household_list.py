@@ -39,11 +39,11 @@ from desktop.ui.village_tree import Scope, VillageTree
 COLUMN_WIDTHS = {
     "household_number": 88,
     "head_name": 58,
-    "village": 62,
-    "group": 48,
-    "size": 34,
-    "attribute": 88,
-    "main_cause": 84,
+    "village": 60,
+    "group": 58,
+    "size": 36,
+    "attribute": 106,
+    "main_cause": 112,
     "exit_status": 118,
     "phone": 92,
 }
@@ -117,7 +117,7 @@ class DetailPane(QTextBrowser):
 
         causes = "、".join(x for x in (h.get("other_cause_1"), h.get("other_cause_2")) if x)
         parts = [
-            "<style>td,th{padding:1px 4px;} th{background:#eef1f5;text-align:left;} "
+            "<style>td,th{padding:1px 4px;white-space:nowrap;} th{background:#eef1f5;text-align:left;} "
             "h3{margin:4px 0;} .muted{color:#666}</style>",
             f"<h3>{e(card.head_name or self.tr('（无户主）'))} <span class='muted'>{v(h.get('household_number'))}"
             "</span></h3>",
@@ -172,7 +172,7 @@ class HouseholdBrowser(QWidget):
         self.database = database
         self.model = HouseholdTableModel(database, self)
         self.tree = VillageTree(database, self)
-        self.tree.setMinimumWidth(150)
+        self.tree.setMinimumWidth(140)
 
         self.search = SearchEdit(self)
         self.search.setObjectName("search")
@@ -205,7 +205,9 @@ class HouseholdBrowser(QWidget):
         self.view.setWordWrap(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # No row numbers: sizing that header asks the model for hundreds of labels on every
+        # new result set; the count is shown under the list instead.
+        self.view.verticalHeader().hide()
         header = self.view.horizontalHeader()
         header.setSortIndicator(self.model.keys.index("village"), Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
@@ -246,7 +248,7 @@ class HouseholdBrowser(QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([190, 860, 300])
+        splitter.setSizes([160, 856, 340])
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

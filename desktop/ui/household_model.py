@@ -29,6 +29,9 @@ STATUS_COLOURS = {
 }
 
 Index = QModelIndex | QPersistentModelIndex
+_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole,
+                                    Qt.ItemDataRole.UserRole))
 
 
 class HouseholdTableModel(QAbstractTableModel):
@@ -46,19 +49,26 @@ class HouseholdTableModel(QAbstractTableModel):
         self.sort_key = DEFAULT_SORT
         self.ascending = True
         self._ids: list[int] = []
+        self._complete = False  # _ids is the full result of self.filters
         self._blocks: OrderedDict[int, dict[int, ListRow]] = OrderedDict()
         self.last_query_seconds = 0.0
         self.fetches = 0  # block fetches since the last query (tests, benchmarks)
 
     # ----- queries ----------------------------------------------------------
     def set_filters(self, filters: Filters) -> None:
+        previous, previous_ids = self.filters, self._ids
         self.filters = filters
-        self.requery()
+        within = None
+        if (previous.replace(text=filters.text) == filters and self._complete
+                and search.narrows(previous.text, filters.text)):
+            within = previous_ids  # typing on: only these can still match
+        self.requery(within=within)
 
-    def requery(self) -> None:
+    def requery(self, within: list[int] | None = None) -> None:
         start = time.perf_counter()
         with self.database.session() as session:
-            ids = search.match_ids(session, self.filters, self.sort_key, self.ascending)
+            ids = search.match_ids(session, self.filters, self.sort_key, self.ascending, within=within)
+        self._complete = True
         self.beginResetModel()
         self._ids = ids
         self._blocks.clear()
@@ -131,10 +141,7 @@ class HouseholdTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
-                        Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole):
+        if role not in _ROLES or not index.isValid():  # painting asks for many roles; answer most cheaply
             return None
         key = self.keys[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole:

@@ -149,6 +149,7 @@ class TownshipSettings(QWidget):
             name = TextEdit(box, max_length=50)
             name.set_value(t.name)
             name.setObjectName(f"township_name_{t.id}")
+            name.setMaximumWidth(360)
             self.names[t.id] = name
             form.addRow(self.tr("乡镇名称(&N)"), name)
             form.addRow(self.tr("乡镇代码"), QLabel(t.code))
@@ -158,6 +159,7 @@ class TownshipSettings(QWidget):
         form = QFormLayout(box)
         self.year = YearEdit(box)
         self.year.setObjectName("working_year")
+        self.year.setMaximumWidth(120)
         self.year.set_value(year)
         form.addRow(self.tr("工作年度(&Y)"), self.year)
         hint = QLabel(self.tr("年龄按工作年度 12 月 31 日计算；新增收入、措施默认为该年度；打印与检查也按此年度。")

@@ -38,7 +38,7 @@ class VillageRoster(QWidget):
         self.operator = operator
         self.current: dict[str, Any] | None = None
         self.model = RowListModel(COLUMNS, self)
-        self.table = make_table(self.model, self, [96, 64, 70, 60, 70, 60, 70, 60, 120, 150, 56])
+        self.table = make_table(self.model, self, [104, 64, 70, 60, 70, 60, 70, 60, 120, 150, 56])
         self.table.setObjectName("villages")
         support = specs(Village, ["name", *rosters.VILLAGE_SUPPORT_FIELDS], work_team_members={"span": 2},
                         first_secretary_unit={"span": 1})

@@ -198,3 +198,56 @@ def test_text_search_reads_the_search_key_index(demo_db) -> None:
         sql = search.ids_query(Filters(text="zs")).compile(s.get_bind(), compile_kwargs={"literal_binds": True})
         plan = " ".join(str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
     assert "ix_household_search_key" in plan
+
+
+def test_narrows() -> None:
+    assert search.narrows("zs", "zsf")
+    assert search.narrows("zs", "xzs")
+    assert search.narrows("zs 139", "zsf 1391")
+    assert not search.narrows("zsf", "zs")
+    assert not search.narrows("", "zs")
+    assert not search.narrows("zs 139", "zsf")
+
+
+def test_typing_on_within_previous_matches_gives_the_same_result(demo_db) -> None:
+    with demo_db.session() as s:
+        for old, new in (("wa", "wan"), ("z", "zh"), ("41", "4117"), ("l", "li 1")):
+            broad = search.match_ids(s, Filters(text=old))
+            assert len(broad) <= search.NARROW_LIMIT
+            full = search.match_ids(s, Filters(text=new))
+            assert search.match_ids(s, Filters(text=new), within=broad) == full
+            assert search.match_ids(s, Filters(text=new), "head_name", within=broad) == search.match_ids(
+                s, Filters(text=new), "head_name")
+        # "within" really restricts the search (it is trusted, not re-checked against everything)
+        some = search.match_ids(s, Filters(text="z"))[:3]
+        assert set(search.match_ids(s, Filters(text="z"), within=some)) == set(some)
+
+
+def test_default_order_walks_the_village_index(demo_db) -> None:
+    """With village ids in code order the default order needs no sort (SQLite plan)."""
+    with demo_db.session() as s:
+        assert search.village_ids_in_code_order(s)
+        sql = search.ids_query(Filters(text="zs"), village_ids_in_code_order=True).compile(
+            s.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        assert "ix_household_village_number" in plan and "TEMP B-TREE" not in plan
+        rows = s.execute(select(Household.id, Village.code, Household.household_number).join(Village)).all()
+        hits = set(search.match_ids(s, Filters(text="zs"), "head_name"))
+        expected = [r.id for r in sorted(rows, key=lambda r: (r.code, r.household_number or "", r.id)) if r.id in hits]
+        assert search.match_ids(s, Filters(text="zs")) == expected
+
+
+def test_village_order_falls_back_when_ids_do_not_follow_codes(demo_db) -> None:
+    with demo_db.session() as s:
+        first = s.scalars(select(Village).order_by(Village.code)).first()
+        later = Village(township_id=first.township_id, code="000000000001", name="新村")  # a higher id, a lower code
+        s.add(later)
+        s.flush()
+        for h in s.scalars(select(Household).order_by(Household.id.desc()).limit(20)):
+            h.village_id = later.id
+        s.flush()
+        assert not search.village_ids_in_code_order(s)
+        rows = s.execute(select(Household.id, Village.code, Household.household_number).join(Village)).all()
+        expected = [r.id for r in sorted(rows, key=lambda r: (r.code, r.household_number or "", r.id))]
+        got = search.match_ids(s, Filters())
+        assert got == expected and got[0] in {r.id for r in rows if r.code == "000000000001"}
