@@ -350,16 +350,13 @@ def copy_database(source: Path, target_tmp: Path, *, progress: ProgressLike | No
 
 
 def _database_path(database: Any) -> Path:
-    if isinstance(database, str | Path):
-        from db.session import sqlite_path
+    """The SQLite file of a ``Database`` (also one opened read-only), a path or a URL."""
+    from db.session import database_file, sqlite_path
 
+    if isinstance(database, str | Path):
         path = sqlite_path(database)
     else:
-        path = getattr(database, "path", None)
-        if path is not None:
-            from db.session import sqlite_path
-
-            path = sqlite_path(str(path)) if str(path).startswith("file:") else Path(path)
+        path = database_file(database)
     if path is None:
         raise BackupError("只有本机数据库文件（SQLite）可以这样备份；服务器数据库请由管理员备份。")
     return Path(path)

@@ -62,6 +62,19 @@ def sqlite_path(location: str | Path) -> Path | None:
     return Path(rest)
 
 
+def database_file(database: Database) -> Path | None:
+    """The SQLite file behind an open ``Database`` (also one opened read-only), else None."""
+    url = database.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    name = url.database
+    if name.startswith("file:"):  # opened with uri=true (read-only)
+        from urllib.parse import unquote
+
+        name = unquote(name.removeprefix("file:").split("?", 1)[0])
+    return Path(name)
+
+
 def sidecars(path: Path) -> list[Path]:
     """The WAL, shared-memory and rollback-journal files that belong to ``path``."""
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]

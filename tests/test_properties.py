@@ -211,7 +211,7 @@ def empty_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(st.lists(households(), min_size=1, max_size=3))
 def test_export_then_import_gives_back_every_value(empty_db_file: Path, generated: list[dict]) -> None:

@@ -75,6 +75,16 @@ def test_backup_of_a_live_database_is_a_consistent_snapshot(source: Path, settin
 def test_backup_accepts_an_open_database_object(demo_db, settings: BackupSettings) -> None:
     made = backup.backup_now(demo_db, "import", settings=settings)
     assert made.reason == "import" and count(made.path) == 300
+    from db.session import open_database
+
+    read_only = open_database(demo_db.path, read_only=True)
+    try:
+        again = backup.backup_now(read_only, "manual", settings=settings)
+        assert again.database == "demo" and count(again.path) == 300
+    finally:
+        read_only.dispose()
+    with pytest.raises(BackupError, match="只有本机数据库文件"):
+        backup.backup_now("postgresql://county-server/mingbaika", "manual", settings=settings)
 
 
 def test_backup_to_an_explicit_file_or_folder(source: Path, tmp_path: Path, settings: BackupSettings) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 from db import backup as db_backup
 from db.engine import Database
 from db.lock import DatabaseLock
-from db.session import is_read_only
+from db.session import database_file, is_read_only
 from desktop.core import accounts
 from desktop.core.accounts import Account
 from desktop.core.progress import Cancelled, Progress
@@ -229,13 +229,6 @@ class SafetyFeature(QObject):
         self.window.statusBar().showMessage(self.tr("自动备份失败：%s") % exc)
         warn(self.window, self.tr("自动备份失败"),
              self.tr("今天的自动备份没有完成：%s\n\n数据本身没有受影响。请检查“工具 → 备份设置”中的备份文件夹。") % exc)
-
-
-def database_file(database: Database) -> Path | None:
-    """The SQLite file behind ``database`` (also when opened read-only), else None."""
-    from db.session import sqlite_path
-
-    return sqlite_path(database.engine.url.render_as_string(hide_password=False))
 
 
 # ----- message boxes, routed through functions the tests replace -----------------

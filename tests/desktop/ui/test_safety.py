@@ -147,6 +147,7 @@ def test_read_only_session(qtbot, db_file: Path) -> None:
     assert window.windowTitle().endswith("（只读）")
     assert "只读" in window.safety.status.text()
     assert not window.safety.restore_action.isEnabled()
+    assert window.safety.database_path == db_file  # 立即备份 still works on the right file
     assert not window.safety.operators_action.isVisible()
     assert window.safety.start_daily_backup() is False
     database.dispose()
