@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         self.add_tab(self.browser, self.tr("户档案"))
         self.editor: CardEditor | None = None
         self._carry: CarryForward | None = None
+        self._stale: set[str] = set()  # tabs to re-read when next shown
+        self._select_after_refresh: str | None = None
         self.summary = QLabel(self)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.summary.setMargin(12)
@@ -139,7 +141,10 @@ class MainWindow(QMainWindow):
             self.tabs.removeTab(index)
         editor.deleteLater()
         self.editor = None
+        if uuid and "browser" in self._stale:
+            self._select_after_refresh = uuid
         self.tabs.setCurrentWidget(self.browser)
+        self._refresh_shown()
         if uuid:
             self.browser.select_uuid(uuid)
         self.browser.view.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -166,13 +171,25 @@ class MainWindow(QMainWindow):
     def _card_saved(self, uuid: str) -> None:
         if self.editor is not None:
             self._carry = CarryForward.from_card(self.editor.card)
+        self._select_after_refresh = uuid
         self.households_changed.emit()
-        self.browser.select_uuid(uuid)
         self.statusBar().showMessage(self.tr("已保存。"), 4000)
 
     def _on_households_changed(self) -> None:
-        self.browser.refresh()
-        self.refresh()
+        # Re-reading a county-size list and tree takes a moment: do it when they are shown,
+        # not after every save while the clerk keys card after card.
+        self._stale = {"browser", "summary"}
+        self._refresh_shown()
+
+    def _refresh_shown(self) -> None:
+        current = self.tabs.currentWidget()
+        if current is self.browser and "browser" in self._stale:
+            self._stale.discard("browser")
+            keep, self._select_after_refresh = self._select_after_refresh, None
+            self.browser.refresh(keep)
+        elif current is self.summary and "summary" in self._stale:
+            self._stale.discard("summary")
+            self.refresh()
 
     # ----- actions -------------------------------------------------------------
     def _action(self, menu: str, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:  # noqa: ANN001
@@ -198,7 +215,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self._menus["file"].addAction(quit_action)
-        self.tabs.currentChanged.connect(lambda _i: self._update_actions())
+        self.tabs.currentChanged.connect(lambda _i: (self._update_actions(), self._refresh_shown()))
         self._update_actions()
 
     def _update_actions(self) -> None:

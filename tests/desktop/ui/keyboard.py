@@ -28,7 +28,15 @@ def key(k: Qt.Key, modifier: Qt.KeyboardModifier = NO_MOD) -> None:
     QTest.keyClick(focus(), k, modifier)
     QApplication.processEvents()
     if modifier & Qt.KeyboardModifier.AltModifier:
-        QTest.qWait(150)  # a button's Alt mnemonic "animates" its click for 100 ms
+        # A button's Alt mnemonic "animates" its click: pressed now, clicked ~100 ms later.
+        from PySide6.QtWidgets import QAbstractButton
+
+        QTest.qWait(110)
+        for _ in range(100):
+            if not any(b.isDown() for b in QApplication.allWidgets() if isinstance(b, QAbstractButton)):
+                break
+            QTest.qWait(10)
+        QApplication.processEvents()
 
 
 def type_text(text: str) -> None:

@@ -160,6 +160,8 @@ def test_tree_counts_follow_saves(qtbot, window, demo_db) -> None:
     editor.card.household["main_cause"] = "因病"
     editor.card.members.append(households.new_row("members", name="新户主", relation="户主", sex="男"))
     assert editor.save()
+    assert village_text() == f"{village.name}（{before:,}）"  # re-read when the list is shown again
+    window.tabs.setCurrentWidget(window.browser)
     assert village_text() == f"{village.name}（{before + 1:,}）"
     assert "301" in tree.topLevelItem(0).text(0)
     assert window.browser.current_uuid() == editor.uuid
