@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict, namedtuple
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import compress
+from itertools import compress, repeat
 from operator import and_, attrgetter, not_
 from typing import Any, NamedTuple
 
@@ -74,7 +74,7 @@ class HouseholdView:
 
     __slots__ = (
         "row", "uuid", "number", "members", "current", "incomes", "assignments", "helper_rows", "exits",
-        "visits", "village_name", "village_code", "head", "head_name", "in_scope",
+        "visits", "village_name", "village_code", "head", "head_name", "in_scope", "n_heads", "n_spouses",
     )
 
     def __init__(self, row: Any, village_name: str | None = None, village_code: str | None = None) -> None:
@@ -92,12 +92,17 @@ class HouseholdView:
         self.village_code = village_code
         self.head: Any = None
         self.head_name: str | None = None
+        self.n_heads = self.n_spouses = 0
         self.in_scope = True
 
     def finish(self) -> None:
         # Members arrive in record order (bulk) or sorted by 序号 (one household).
-        self.current = [m for m in self.members if m.status != MEMBER_STATUS_REMOVED]
-        heads = [m for m in self.current if m.relation == "户主"]
+        members = self.members
+        current = [m for m in members if m.status != MEMBER_STATUS_REMOVED]
+        self.current = members if len(current) == len(members) else current
+        heads = [m for m in current if m.relation == "户主"]
+        self.n_heads = len(heads)
+        self.n_spouses = sum(1 for m in current if m.relation == "配偶") if len(current) > 1 else 0
         self.head = heads[0] if len(heads) == 1 else None
         self.head_name = heads[0].name if heads else None
 
@@ -288,9 +293,9 @@ class Dataset:
         return found
 
     def household_ids_of(self, members: Any) -> set[Any]:
-        """The households (``hv.row.id``; in a single-household check the household itself) of ``members``."""
+        """The households of ``members``, as :meth:`key_of` names them."""
         if self.single is not None:
-            return {self.households[0].row.id for _m in members}
+            return {0 for _m in members}
         return set(map(attrgetter("household_id"), members))
 
     def hv_of(self, m: Any) -> HouseholdView:
@@ -406,8 +411,37 @@ class Dataset:
         return compress(self.households, map(_EMPTY.__contains__, self.hh_values(column)))
 
     def line_cents(self, year: int) -> int | None:
-        line = self.line(year)
-        return None if line is None else round(line * 100)
+        cache = self._cache.setdefault("line_cents", {})
+        if year not in cache:
+            line = self.line(year)
+            cache[year] = None if line is None else round(line * 100)
+        return cache[year]
+
+    def birth_years(self) -> list[int]:
+        """Birth year of each current member (1 when unknown), parallel to :attr:`members`."""
+        found = self._cache.get("birth_years")
+        if found is None:
+            found = self._cache["birth_years"] = list(map(attrgetter("year"), self._births(date.min)))
+        return found
+
+    def household_keys(self) -> list[Any]:
+        """The household key of each current member, parallel to :attr:`members`."""
+        if self.single is not None:
+            return [0] * len(self.members)
+        return self.values("household_id")
+
+    def per_household(self, values: dict[Any, Any], default: Any) -> list[Any]:
+        """``values`` (keyed by household key) spread over :attr:`members`."""
+        return list(map(values.get, self.household_keys(), repeat(default)))
+
+    def key_of(self, hv: HouseholdView) -> Any:
+        return 0 if self.single is not None else hv.row.id
+
+    def hh_sizes(self) -> list[int]:
+        found = self._cache.get("hh_sizes")
+        if found is None:
+            found = self._cache["hh_sizes"] = [len(hv.current) for hv in self.households]
+        return found
 
     def _births(self, missing: date) -> list[date]:
         key = ("births", missing)
@@ -612,12 +646,15 @@ class Dataset:
         return groups
 
     def helper_id_numbers(self) -> dict[str, list[Any]]:
-        """All helpers of the database by normalised ID number."""
+        """Helpers of the database by normalised ID number (in a single-household check, only
+        those whose number is one of the household's)."""
         if "helper_ids" not in self._cache:
             index: dict[str, list[Any]] = defaultdict(list)
-            rows = self.session.execute(
-                select(Helper.uuid, Helper.name, Helper.unit, Helper.id_number).where(Helper.id_number.is_not(None))
-            ).all()
+            stmt = select(Helper.uuid, Helper.name, Helper.unit, Helper.id_number).where(Helper.id_number.is_not(None))
+            if self.single is not None:
+                own = {normalised_id(m.id_number) for hv in self.households for m in hv.current} - {""}
+                stmt = stmt.where(Helper.id_number.in_(own))
+            rows = self.session.execute(stmt).all()
             for row in rows:
                 key = normalised_id(row.id_number)
                 if key:

@@ -68,9 +68,10 @@ def per_capita_too_high(ds):
       needs=("income_record.wage", "member.work_location", "member.work_months", "member.public_job_months"),
       description="检查年度工资性收入大于0，但没有成员有务工记录（务工所在地/时间）或公益性岗位。")
 def wage_without_workers(ds):
+    working = ds.household_ids_of([*ds.truthy("work_location"), *ds.truthy("work_months"),
+                                   *ds.truthy("public_job_months")])
     for hv, r in _records(ds):
-        if hv.current and cents(r.wage) > 0 and not any(
-                m.work_location or (m.work_months or 0) > 0 or (m.public_job_months or 0) > 0 for m in hv.current):
+        if r.wage and hv.current and ds.key_of(hv) not in working and cents(r.wage) > 0:
             yield _fin(hv, r, f"{ds.year}年度工资性收入 {yuan(r.wage)} 元，但没有成员务工", "wage", r.wage)
 
 
@@ -78,9 +79,12 @@ def wage_without_workers(ds):
       needs=("income_record.wage", "member.work_location", "member.work_months"),
       description="有成员务工（务工所在地和务工时间都有值），但检查年度工资性收入为空或0。")
 def workers_without_wage(ds):
+    working = ds.household_ids_of(m for m in ds.truthy("work_location") if (m.work_months or 0) > 0)
     for hv, r in _records(ds):
+        if ds.key_of(hv) not in working or cents(r.wage) > 0:
+            continue
         workers = [m.name for m in hv.current if m.work_location and (m.work_months or 0) > 0]
-        if workers and cents(r.wage) <= 0:
+        if workers:
             yield _fin(hv, r, f"{'、'.join(workers)} 务工，{ds.year}年度工资性收入却为0", "wage", r.wage)
 
 

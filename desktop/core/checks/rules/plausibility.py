@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import compress, repeat
+from operator import gt, mul
 
 from desktop.core.checks.engine import WARNING, Finding, rule
 from desktop.core.checks.rules._common import (
@@ -18,7 +20,9 @@ CAT = "合理性"
 
 
 def _per_capita_area(ds, column: str, limit: float, label: str):
-    for hv in ds.households:
+    areas = [a or 0 for a in ds.hh_values(column)]
+    # area > limit × people (C-level), then the exact test for the few candidates
+    for hv in compress(ds.households, map(gt, areas, map(mul, ds.hh_sizes(), repeat(limit)))):
         area = getattr(hv.row, column)
         n = len(hv.current)
         if area is None or n == 0:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date
-from itertools import compress, repeat
-from operator import and_, attrgetter, sub
+from itertools import compress
+from operator import and_, eq, ne, sub
 
 from desktop.core.checks.engine import ERROR, WARNING, Finding, rule
 from desktop.core.checks.rules._common import relation_sexes
@@ -21,59 +19,62 @@ PARENTS = {"之父": 1, "之母": 1, "之岳父": 1, "之岳母": 1, "之公公"
       description="有在册成员，但没有“与户主关系”为户主的成员。")
 def no_head(ds):
     for hv in ds.households:
-        if hv.head_name is None and hv.current and not any(m.relation == "户主" for m in hv.current):
+        if hv.n_heads == 0 and hv.current:
             yield Finding(hv, "在册成员中没有户主")
-
-
-def _several(ds, relation: str):
-    """(household, members) where more than one current member has ``relation``."""
-    flags = map(frozenset((relation,)).__contains__, ds.values("relation"))
-    counts = Counter(compress(ds.values("household_id"), flags))
-    for hid, n in counts.items():
-        if n > 1:
-            hv = ds.households[0] if ds.single is not None else ds.by_id[hid]
-            yield hv, [m for m in hv.current if m.relation == relation]
 
 
 @rule("STR02", ERROR, "户主多于一人", category=CAT, needs=("member.relation",),
       description="在册成员中有两名或以上户主。")
 def several_heads(ds):
-    for hv, heads in _several(ds, "户主"):
-        yield Finding(hv, f"有 {len(heads)} 名户主：{'、'.join(m.name for m in heads)}", heads[1], "relation",
-                      value="户主")
+    for hv in ds.households:
+        if hv.n_heads > 1:
+            heads = [m for m in hv.current if m.relation == "户主"]
+            yield Finding(hv, f"有 {len(heads)} 名户主：{'、'.join(m.name for m in heads)}", heads[1], "relation",
+                          value="户主")
 
 
 @rule("STR03", ERROR, "配偶多于一人", category=CAT, needs=("member.relation",),
       description="在册成员中有两名或以上配偶。")
 def several_spouses(ds):
-    for hv, spouses in _several(ds, "配偶"):
-        yield Finding(hv, f"有 {len(spouses)} 名配偶：{'、'.join(m.name for m in spouses)}", spouses[1],
-                      "relation", value="配偶")
+    for hv in ds.households:
+        if hv.n_spouses > 1:
+            spouses = [m for m in hv.current if m.relation == "配偶"]
+            yield Finding(hv, f"有 {len(spouses)} 名配偶：{'、'.join(m.name for m in spouses)}", spouses[1],
+                          "relation", value="配偶")
+
+
+def _head_sexes(ds) -> dict:
+    found = ds._cache.get("head_sexes")
+    if found is None:
+        found = ds._cache["head_sexes"] = {ds.key_of(hv): hv.head.sex for hv in ds.households
+                                           if hv.head is not None and hv.head.sex in ("男", "女")}
+    return found
 
 
 @rule("STR04", ERROR, "户主与配偶性别相同", category=CAT, needs=("member.relation", "member.sex"),
       description="户主与配偶的性别相同。")
 def head_spouse_same_sex(ds):
+    # C-level: spouses whose sex equals their household head's sex
+    same = map(eq, ds.values("sex"), ds.per_household(_head_sexes(ds), None))
+    spouse = map(frozenset(("配偶",)).__contains__, ds.values("relation"))
     reported = set()
-    for m in ds.in_groups("relation", ("配偶",)):
+    for m in compress(ds.members, map(and_, spouse, same)):
         hv = ds.hv_of(m)
-        head = hv.head
-        if head is None or head.sex not in ("男", "女") or hv.uuid in reported:
-            continue
-        if m.sex == head.sex:
+        if hv.uuid not in reported and hv.head is not None:
             reported.add(hv.uuid)
-            yield Finding(hv, f"配偶与户主 {head.name} 同为“{m.sex}”", m, "sex", value=m.sex)
+            yield Finding(hv, f"配偶与户主 {hv.head.name} 同为“{m.sex}”", m, "sex", value=m.sex)
 
 
 @rule("STR05", WARNING, "与户主关系与性别不符", category=CAT, needs=("member.relation", "member.sex"),
       description="与户主关系隐含的性别（之子为男、之女为女、之母为女…）与登记的性别不符。")
 def relation_sex(ds):
     implied = relation_sexes()
-    for m in ds.in_groups("relation", implied):
+    expected = list(map(implied.get, ds.values("relation")))
+    known = map(frozenset(("男", "女")).__contains__, ds.values("sex"))
+    differs = map(and_, map(bool, expected), map(ne, expected, ds.values("sex")))
+    for m in compress(ds.members, map(and_, known, differs)):
         want = implied[m.relation]
-        if m.sex in ("男", "女") and m.sex != want:
-            yield Finding(ds.hv_of(m), f"“{m.relation}”应为{want}性，登记为“{m.sex}”", m, "relation",
-                          value=m.relation)
+        yield Finding(ds.hv_of(m), f"“{m.relation}”应为{want}性，登记为“{m.sex}”", m, "relation", value=m.relation)
 
 
 @rule("STR06", ERROR, "家庭人口数与在册成员数不符", category=CAT, needs=("household.household_size",),
@@ -118,17 +119,16 @@ def _gap_rule(ds, table: dict[str, int], younger: bool):
         for hv in ds.households:
             born = ds.birth(hv.head) if hv.head is not None else None
             if born is not None:
-                head_years[0 if ds.single is not None else hv.row.id] = born.year
+                head_years[ds.key_of(hv)] = born.year
         ds._cache["head_years"] = head_years
     # A C-level pre-filter on birth years (the age difference is the difference of birth years);
     # the exact test runs in Python for the few candidates.
-    households = [0] * len(ds.members) if ds.single is not None else ds.values("household_id")
-    years = map(attrgetter("year"), ds._births(date.min))
+    years = ds.birth_years()
     widest = gap * max(table.values())
     if younger:  # a child born less than `need` years after the head
-        diffs = map(sub, years, map(head_years.get, households, repeat(-10**6)))
+        diffs = map(sub, years, ds.per_household(head_years, -10**6))
     else:  # a parent born less than `need` years before the head
-        diffs = map(sub, map(head_years.get, households, repeat(10**6)), years)
+        diffs = map(sub, ds.per_household(head_years, 10**6), years)
     close = map(widest.__gt__, diffs)
     related = map(frozenset(table).__contains__, ds.values("relation"))
     for m in compress(ds.members, map(and_, related, close)):

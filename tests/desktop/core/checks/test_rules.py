@@ -193,3 +193,17 @@ def test_duplicates_show_on_both_households_in_the_editor(scratch_db) -> None:
     finally:
         session.rollback()
         session.close()
+
+
+def test_clean_households_pass_the_one_household_check(scratch_db) -> None:
+    from db.models import Household
+
+    session = _session(scratch_db)
+    try:
+        households = session.query(Household).order_by(Household.id).all()[::7]
+        assert len(households) > 40
+        for h in households:
+            assert check_household(session, h) == [], h.household_number
+    finally:
+        session.rollback()
+        session.close()
