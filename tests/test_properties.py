@@ -220,9 +220,6 @@ def test_export_then_import_gives_back_every_value(empty_db_file: Path, generate
     round_trip(empty_db_file, generated)
 
 
-@pytest.mark.xfail(strict=True, reason="found by the round-trip property: a birth date before 1900-03-01 (valid in "
-                   "GB 11643, which starts at 1880) does not survive the workbook — Excel's 1900 date system; "
-                   "reported to the exchange developer. Remove this mark when fixed.")
 def test_birth_dates_before_1900_survive_the_round_trip(empty_db_file: Path) -> None:
     first17 = "411726189901010001"[:17]
     number = first17 + idnumber.check_char(first17)

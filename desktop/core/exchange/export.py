@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ SEQUENCE_KEY = "exchange.export_sequence"
 DATABASE_KIND_KEY = "database.kind"  # "county" for a county database (issue 6); absent = township
 BATCH = 2000
 MAX_EXCEL_ROWS = 1_048_576
+EXCEL_EARLIEST = date(1900, 3, 1)
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="2F5597")
@@ -143,8 +144,12 @@ def _converter(column: fmt.Column | fmt.RosterColumn, cells: _Cells) -> Callable
         return lambda v: None if v is None else cells.money(v)
     if kind == fmt.BOOL:
         return lambda v: None if v is None else (fmt.BOOL_TRUE if v else fmt.BOOL_FALSE)
-    if kind in (fmt.INT, fmt.DATE):
+    if kind == fmt.INT:
         return lambda v: v
+    if kind == fmt.DATE:
+        # Excel's 1900 date system has no dates before 1900-03-01 (GB 11643 birth dates start in 1880):
+        # those are written as ISO text, which the import reads as a date.
+        return lambda v: None if v is None else (v if v >= EXCEL_EARLIEST else cells.text(v.isoformat()))
     if column.text_format:
         return lambda v: None if v is None else cells.text(v)
 
