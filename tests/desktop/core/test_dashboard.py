@@ -437,3 +437,24 @@ def test_format_yuan() -> None:
     assert d.format_yuan(Decimal("2100454300")) == "21.00亿元"
     assert d.format_yuan(Decimal("6331800")) == "633.18万元"
     assert d.format_yuan(8520) == "8,520元"
+
+
+def test_county_database_with_two_townships(demo_db) -> None:
+    from desktop.core.demo import DemoOptions, generate
+
+    with demo_db.session() as s:
+        generate(s, DemoOptions(households=40, seed=3, township_code="411726101000", township_name="花园乡"))
+    with demo_db.session() as s:
+        opts = d.options(s)
+        assert [c for c, _n in opts.townships] == ["411726100000", "411726101000"]
+        whole = d.area_chart(s)
+        assert len(whole.categories) == 2 and all("·" in c for c in whole.categories)  # 乡镇·村
+        assert d.totals(s).households == 340
+        second = d.Scope(township_code="411726101000")
+        assert d.totals(s, second).households == 40
+        chart = d.area_chart(s, second)
+        assert len(chart.categories) == 1 and "·" not in chart.categories[0]
+        assert chart.base_filters == {"township_code": "411726101000"}
+        assert_filters_select_what_bars_count(s, chart)
+        assert_filters_select_what_bars_count(s, d.causes_chart(s, second))
+        assert "乡镇：花园乡" in d.describe_filters(second.filters(), s)
