@@ -453,7 +453,8 @@ def describe_filters(filters: Mapping[str, Any], session: Session | None = None)
         if key in f:
             parts.append(f"{title}：{label(f[key])}")
     if "measure_year" in f or "measure_category" in f:
-        parts.append(f"{f.get('measure_year', '')}年度帮扶措施：{label(f.get('measure_category', '任意'))}".lstrip("年度"))
+        year = f"{f['measure_year']}年度" if f.get("measure_year") is not None else ""
+        parts.append(f"{year}帮扶措施：{label(f['measure_category']) if 'measure_category' in f else '任意'}")
     if f.get("income_year") is not None:
         year = f["income_year"]
         if f.get("income_missing"):

@@ -340,6 +340,8 @@ def test_list_and_describe_households(demo_db) -> None:
         text = d.describe_filters({**filters, "village_uuid": s.scalar(select(Village.uuid).limit(1))}, s)
         assert "主要致贫原因：因病" in text and "脱贫状态：未脱贫" in text and "行政村：" in text
         assert d.describe_filters({}) == "全部贫困户"
+        assert d.describe_filters({"measure_year": 2017, "measure_category": "产业扶持"}) == "2017年度帮扶措施：产业扶持"
+        assert d.describe_filters({"measure_year": 2017}) == "2017年度帮扶措施：任意"
         assert "低于" not in d.describe_filters({"income_year": 2017, "per_capita_max": "3335.00"})
         with pytest.raises(ValueError, match="unknown"):
             d.household_conditions({"bogus": 1})
