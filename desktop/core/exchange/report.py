@@ -72,8 +72,18 @@ def _style_header(ws: Any, row: int = 1) -> None:
 
 def _finish(ws: Any, widths: dict[int, float] | None = None, default: float = 12.0) -> None:
     ws.freeze_panes = "B2"
+    _page_setup(ws)
     for i in range(1, ws.max_column + 1):
         ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(i, default)
+
+
+def _page_setup(ws: Any) -> None:
+    """Printed: landscape A4, one page wide."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _bold_last_row(ws: Any) -> None:
@@ -124,6 +134,9 @@ def _add_bar(ws: Any, title: str, data_cols: tuple[int, int], rows: int, anchor:
     cats = Reference(ws, min_col=cats_col, min_row=2, max_row=rows + 1)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
+    chart.y_axis.number_format = "#,##0"
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
     chart.width, chart.height = 24, 10
     ws.add_chart(chart, anchor)
 
@@ -291,7 +304,9 @@ def build_report(session: Session, year: int | None = None, township_codes: list
     ]
     for row in info:
         ws.append(list(row))
+        ws.cell(row=ws.max_row, column=2).alignment = Alignment(horizontal="left")
     _style_header(ws)
+    _page_setup(ws)
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 60
     progress.update(5, 5, "正在保存…")
