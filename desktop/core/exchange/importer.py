@@ -97,6 +97,9 @@ class SheetPlan:
     errors: int = 0
     diffs: list[FieldDiff] = field(default_factory=list)
     changed_fields: int = 0
+    # UUIDs of the file's rows found in the compared part of the database (updated + unchanged);
+    # the county consolidation uses it to find the rows a newer export no longer has.
+    matched: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -508,11 +511,13 @@ def _db_uuid_map(session: Session, model: type, uuids: Iterable[str]) -> dict[st
     return result
 
 
-def plan_import(session: Session, path: str | Path, progress: Progress | None = None) -> ImportPlan:
+def plan_import(session: Session, path: str | Path, progress: Progress | None = None, *,
+                compare_township_ids: list[int] | None = None) -> ImportPlan:
     """Read and check ``path`` and compare it with the database; writes nothing.
 
     Raises ExchangeError (or TownshipMismatchError) when the file cannot be used at all; row and
-    cell problems are collected in ``plan.problems``."""
+    cell problems are collected in ``plan.problems``. ``compare_township_ids`` (county
+    consolidation) compares the rows only with those townships' rows in the database (None: all)."""
     progress = progress or NULL_PROGRESS
     path = Path(path)
     progress.update(0, 1, "正在读取工作簿…")
@@ -549,7 +554,8 @@ def plan_import(session: Session, path: str | Path, progress: Progress | None = 
                 sp.errors += 1
             sd = digest_mod.SheetDigest(sheet)
             digests.append(sd)
-            _plan_sheet(session, sheet, ws, sp, sd, problems, known_uuids, parent_of, progress, step, total)
+            _plan_sheet(session, sheet, ws, sp, sd, problems, known_uuids, parent_of, progress, step, total,
+                        compare_township_ids)
             del ws
         if plan.has_errors:
             return plan
@@ -593,7 +599,7 @@ def _header_of(ws: Any, cell: str) -> str | None:
 
 def _plan_sheet(session: Session, sheet: fmt.Sheet, ws: Any, sp: SheetPlan, sd: digest_mod.SheetDigest,
                 problems: _Problems, known_uuids: dict[str, set[str]], parent_of: dict[str, dict[str, Any]],
-                progress: Progress, step: int, total: int) -> None:
+                progress: Progress, step: int, total: int, compare_township_ids: list[int] | None = None) -> None:
     title = sheet.title
     rows = ws.iter_rows()
     try:
@@ -685,7 +691,7 @@ def _plan_sheet(session: Session, sheet: fmt.Sheet, ws: Any, sp: SheetPlan, sd: 
     if sheet.key == "households":
         _check_groups(session, parsed, col_pos, parent_of, problems, positions, sp)
     _check_unique_in_db(session, sheet, parsed, col_pos, problems, positions, sp)
-    _compare_with_db(session, sheet, parsed, sp, attrs)
+    _compare_with_db(session, sheet, parsed, sp, attrs, compare_township_ids)
 
 
 def _row_checks(sheet: fmt.Sheet, values: list[Any], col_pos: dict[str, int], row_no: int, problems: _Problems,
@@ -803,14 +809,14 @@ def _record_label(attrs: list[str], values: tuple, db_row: Any, columns: list[fm
 
 
 def _compare_with_db(session: Session, sheet: fmt.Sheet, parsed: dict[str, tuple[int, tuple, bytes]],
-                     sp: SheetPlan, attrs: list[str]) -> None:
+                     sp: SheetPlan, attrs: list[str], township_ids: list[int] | None = None) -> None:
     if not parsed:
         return
     columns = list(sheet.columns)
     data_idx = [i for i, c in enumerate(columns) if c.kind != fmt.INFO]
     uuid_pos = next(i for i, c in enumerate(columns) if c.kind == fmt.UUID)
     found: set[str] = set()
-    for row in session.execute(_sheet_query(sheet, None).execution_options(yield_per=2000)):
+    for row in session.execute(_sheet_query(sheet, township_ids).execution_options(yield_per=2000)):
         uid = row[uuid_pos]
         entry = parsed.get(uid)
         if entry is None:
@@ -832,6 +838,7 @@ def _compare_with_db(session: Session, sheet: fmt.Sheet, parsed: dict[str, tuple
     for uid, (row_no, values, _h) in parsed.items():
         if uid not in found:
             sp.added.append((row_no, values))
+    sp.matched = found
     sp.added.sort(key=lambda t: t[0])
     sp.updated.sort(key=lambda t: t[0])
 
@@ -846,8 +853,10 @@ class ApplyResult:
 
 
 def apply_plan(session: Session, plan: ImportPlan, *, operator: str | None = None, accept_edited: bool = False,
-               progress: Progress | None = None) -> ApplyResult:
-    """Write ``plan`` in the session's transaction (the caller commits)."""
+               progress: Progress | None = None, log_direction: str = "import",
+               log_extra: dict[str, Any] | None = None) -> ApplyResult:
+    """Write ``plan`` in the session's transaction (the caller commits). ``log_direction`` and
+    ``log_extra`` (county consolidation) set the ``exchange_log`` row's direction and add to its summary."""
     progress = progress or NULL_PROGRESS
     if plan.has_errors:
         raise ImportRejected(f"“{plan.path.name}”有 {plan.error_count} 个错误，未导入任何数据。", plan.problems,
@@ -931,13 +940,14 @@ def apply_plan(session: Session, plan: ImportPlan, *, operator: str | None = Non
     if result.added:
         session.add(AuditLog(operator=operator, action="import", entity="exchange", entity_uuid=str(uuid_mod.uuid4()),
                              note=f"导入交换表“{plan.path.name}”新增 {result.added} 行（逐行新增不单独记录）：{note}"))
+    summary = {"counts": counts, "edited": plan.edited, "accepted_edited": bool(plan.edited and accept_edited)}
+    summary.update(log_extra or {})
     session.add(ExchangeLog(
-        direction="import",
+        direction=log_direction,
         township_code=plan.township_codes[0] if len(plan.township_codes) == 1 else None,
         sequence=plan.manifest.sequence, digest=plan.manifest.digest or plan.computed_digest,
         file_name=str(plan.path)[:300], format_version=plan.manifest.format_version, operator=operator,
-        summary=json.dumps({"counts": counts, "edited": plan.edited, "accepted_edited": bool(plan.edited and accept_edited)},
-                           ensure_ascii=False),
+        summary=json.dumps(summary, ensure_ascii=False),
     ))
     session.flush()
     return result
