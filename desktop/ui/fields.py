@@ -13,6 +13,7 @@ new Python value (``str``/``int``/``Decimal``/``date``/``bool``/``None``).
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ def yes_no_choices() -> list[Choice]:
     return [Choice(True, "是", ("是", "1", "y", "s", "shi")), Choice(False, "否", ("否", "0", "n", "f", "fou"))]
 
 
+@functools.lru_cache(maxsize=8192)
 def keys_for(text: str, *extra: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([text.lower(), *[e.lower() for e in extra if e],
                                 *search_key(text, surname=False).split()]))

@@ -201,10 +201,12 @@ class CardEditor(QWidget):
         self._loading = True
         with self.database.session() as session:
             self.ctx.working_year = rosters.working_year(session)
-            self.ctx.villages = households.villages(session)
+            villages = households.villages(session)
         self.ctx.lines.clear()
-        self.basic.village.set_choices([Choice(i, name, keys_for(name, code, code[-3:]))
-                                        for i, code, name in self.ctx.villages])
+        if villages != self.ctx.villages or self.basic.village.count() <= 1:
+            self.ctx.villages = villages
+            self.basic.village.set_choices([Choice(i, name, keys_for(name, code, code[-3:]))
+                                            for i, code, name in villages])
         self.card = card
         self.check_problems = []
         for _title, widget in self.sections:
