@@ -19,7 +19,7 @@ from collections import defaultdict, namedtuple
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import and_, attrgetter, not_
+from operator import and_, attrgetter, not_, or_
 from typing import Any, NamedTuple
 
 from sqlalchemy import Date, DateTime, func, select, tuple_
@@ -308,8 +308,16 @@ class Dataset:
         key = ("values", column)
         found = self._cache.get(key)
         if found is None:
-            found = list(map(attrgetter(column), self.members))
-            self._cache[key] = found
+            members = self.members
+            fields = getattr(members[0], "_fields", None) if members else None
+            if fields is not None and column in fields:
+                # bulk rows are namedtuples of one type: transpose every column at once, in C
+                for name, values in zip(fields, zip(*members, strict=True), strict=True):
+                    self._cache.setdefault(("values", name), values)
+                found = self._cache[key]
+            else:
+                found = list(map(attrgetter(column), members))
+                self._cache[key] = found
         return found
 
     def falsy(self, column: str) -> Any:
@@ -340,11 +348,20 @@ class Dataset:
         """Current members whose ``column`` is one of ``values``."""
         return compress(self.members, map(frozenset(values).__contains__, self.values(column)))
 
-    def matching(self, **conditions: Any) -> Any:
-        """Current members whose columns all take one of the given values (ANDed in C)."""
+    def matching(self, *, born_from: int | None = None, born_to: int | None = None, **conditions: Any) -> Any:
+        """Current members whose columns all take one of the given values, born in the years
+        ``born_from``–``born_to`` when given (unknown birth dates pass, for a closer look);
+        the tests are ANDed in C."""
         flags = None
         for column, values in conditions.items():
             test = map(frozenset(values).__contains__, self.values(column))
+            flags = test if flags is None else map(and_, flags, test)
+        if born_from is not None:
+            years = self.birth_years()  # 1 when unknown
+            test = map(or_, map(born_from.__le__, years), map((1).__eq__, years))
+            flags = test if flags is None else map(and_, flags, test)
+        if born_to is not None:
+            test = map(born_to.__ge__, self.birth_years())
             flags = test if flags is None else map(and_, flags, test)
         return compress(self.members, flags) if flags is not None else iter(self.members)
 

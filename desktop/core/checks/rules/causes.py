@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import eq
+
 from desktop.core.checks.engine import ERROR, WARNING, Finding, rule
 from desktop.core.checks.rules._common import (
     FULLY_ABLE,
@@ -51,7 +54,9 @@ def disability_without_disabled(ds):
 @rule("CAU04", ERROR, "其他致贫原因与主要原因重复", category=CAT, needs=CAUSE_NEEDS,
       description="其他致贫原因与主要致贫原因相同。")
 def other_repeats_main(ds):
-    both = [*ds.hh_truthy("other_cause_1"), *ds.hh_truthy("other_cause_2")]
+    main = ds.hh_values("main_cause")
+    both = [*compress(ds.households, map(eq, ds.hh_values("other_cause_1"), main)),
+            *compress(ds.households, map(eq, ds.hh_values("other_cause_2"), main))]
     for hv in {hv.uuid: hv for hv in both}.values():
         row = hv.row
         for field in ("other_cause_1", "other_cause_2"):

@@ -16,7 +16,8 @@ CAT = "劳动力"
       description="劳动年龄（默认16–65岁）、健康、不在校的成员，劳动技能为丧失劳动力或无劳动力。")
 def healthy_unable(ds):
     low, high = ds.settings.working_age
-    for m in ds.matching(labour_skill=UNABLE, health=("健康",), student_status=(None, "", "非在校生")):
+    for m in ds.matching(labour_skill=UNABLE, health=("健康",), student_status=(None, "", "非在校生"),
+                         born_from=ds.year - high, born_to=ds.year - low):
         if not in_school(m):
             age = ds.age(m)
             if age is not None and low <= age <= high:
