@@ -74,7 +74,7 @@ class HouseholdView:
 
     __slots__ = (
         "row", "uuid", "number", "members", "current", "incomes", "assignments", "helper_rows", "exits",
-        "visits", "village_name", "village_code", "head", "head_name", "in_scope", "n_heads", "n_spouses",
+        "visits", "village_name", "village_code", "head", "head_name", "in_scope", "n_heads", "n_spouses", "key",
     )
 
     def __init__(self, row: Any, village_name: str | None = None, village_code: str | None = None) -> None:
@@ -93,6 +93,7 @@ class HouseholdView:
         self.head: Any = None
         self.head_name: str | None = None
         self.n_heads = self.n_spouses = 0
+        self.key: Any = row.id  # how rules name the household in sets (0 in a one-household check)
         self.in_scope = True
 
     def finish(self) -> None:
@@ -393,8 +394,15 @@ class Dataset:
         key = ("hh_values", column)
         found = self._cache.get(key)
         if found is None:
-            found = [getattr(hv.row, column) for hv in self.households]
-            self._cache[key] = found
+            rows = [hv.row for hv in self.households]
+            fields = getattr(rows[0], "_fields", None) if rows else None
+            if fields is not None and column in fields:  # bulk: transpose every column at once, in C
+                for name, values in zip(fields, zip(*rows, strict=True), strict=True):
+                    self._cache.setdefault(("hh_values", name), values)
+                found = self._cache[key]
+            else:
+                found = [getattr(row, column) for row in rows]
+                self._cache[key] = found
         return found
 
     def hh_where(self, column: str, values: Any) -> Any:
@@ -421,6 +429,13 @@ class Dataset:
             year = self.year
             found = [(hv, hv.incomes[year]) for hv in self.households if year in hv.incomes]
             self._cache["year_incomes"] = found
+        return found
+
+    def year_per_capita(self) -> list[int | None]:
+        """年人均纯收入 in 分 of each record of :attr:`year_incomes` (same order)."""
+        found = self._cache.get("year_per_capita")
+        if found is None:
+            found = self._cache["year_per_capita"] = [self.per_capita_cents(r) for _hv, r in self.year_incomes]
         return found
 
     def hh_empty(self, column: str) -> Any:
@@ -452,7 +467,7 @@ class Dataset:
         return list(map(values.get, self.household_keys(), repeat(default)))
 
     def key_of(self, hv: HouseholdView) -> Any:
-        return 0 if self.single is not None else hv.row.id
+        return hv.key
 
     def hh_sizes(self) -> list[int]:
         found = self._cache.get("hh_sizes")
@@ -529,7 +544,7 @@ class Dataset:
         groups = defaultdict(list)
         ref = self.ref_date
         earliest = idnumber.EARLIEST_BIRTH_DATE
-        region_known = idnumber._region_known
+        regions: dict[str, bool] = {}
         check = _CHECK
         hv_of = self.hv_of
         for m in self.members:
@@ -561,7 +576,11 @@ class Dataset:
                 sex = m.sex
                 if (sex == "男" or sex == "女") and (sex == "男") != bool(ord(s[16]) & 1):
                     groups["sex"].append((hv_of(m), m, IdResult("ok", "", born, "男" if ord(s[16]) & 1 else "女")))
-                if not region_known(s[:6]):
+                code = s[:6]
+                known = regions.get(code)
+                if known is None:
+                    known = regions[code] = idnumber._region_known(code)
+                if not known:
                     groups["region"].append((hv_of(m), m, IdResult("ok", "", born, None, False)))
                 continue
             r = self.id_result(m)
@@ -972,6 +991,7 @@ def from_household(session: Session, settings: Settings, year: int, household: H
             helper = a.helper if a.helper is not None else (session.get(Helper, a.helper_id) if a.helper_id else None)
             hv.assignments.append((a, helper))
     hv.visits = sum(1 for v in household.visits if v.visited_on and v.visited_on.year == year)
+    hv.key = 0  # members of a new household have no household id yet
     hv.finish()
     ds.households.append(hv)
     if household.id is not None:

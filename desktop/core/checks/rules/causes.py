@@ -25,7 +25,7 @@ def _cause_without(ds, cause: str, members) -> object:
         return
     having = ds.household_ids_of(members)
     for hv, field in candidates:
-        if hv.current and ds.key_of(hv) not in having:
+        if hv.current and hv.key not in having:
             yield Finding(hv, f"致贫原因为“{cause}”，但{_WHY[cause]}", field=field, value=cause)
 
 

@@ -164,8 +164,8 @@ def no_assessment(ds):
 def assessment_item_failed(ds):
     for hv in _exited(ds):
         a = _assessment(hv)
-        if a is None:
-            continue
+        if a is None or 0 not in (a.food_ok, a.clothing_ok, a.education_ok, a.medical_ok, a.housing_ok, a.water_ok):
+            continue  # (0 == False: bulk rows carry 0/1, ORM objects bools)
         failed = [label for f, label in ITEMS if is_no(getattr(a, f))]
         if failed:
             yield Finding(hv, f"{a.year}年度脱贫评估“{'、'.join(failed)}”为否，却已标为脱贫", entity="exit_assessment",

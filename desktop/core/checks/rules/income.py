@@ -38,14 +38,13 @@ def production_without_expense(ds):
       description="检查年度没有收入记录，或核算人口为空/0，或年人均纯收入不大于0。")
 def per_capita_missing(ds):
     year = ds.year
-    per_capita = ds.per_capita_cents
-    for hv in ds.households:
-        r = hv.incomes.get(year)
-        if r is None:
-            if hv.current:
+    if len(ds.year_incomes) < len(ds.households):
+        for hv in ds.households:
+            if year not in hv.incomes and hv.current:
                 yield Finding(hv, f"没有{year}年度收入记录，无法核算人均纯收入", entity="household")
+    for (hv, r), pc in zip(ds.year_incomes, ds.year_per_capita(), strict=True):
+        if (pc is not None and pc > 0) or not hv.current:
             continue
-        pc = per_capita(r)
         if pc is None:
             yield _fin(hv, r, f"{year}年度核算人口为空或0，无法核算人均纯收入", "population", r.population)
         elif pc <= 0:
@@ -58,8 +57,7 @@ def per_capita_missing(ds):
 def per_capita_too_high(ds):
     limit = ds.settings.per_capita_income_max
     limit_cents = round(limit * 100)
-    for hv, r in _records(ds):
-        pc = ds.per_capita_cents(r)
+    for (hv, r), pc in zip(ds.year_incomes, ds.year_per_capita(), strict=True):
         if pc is not None and pc > limit_cents:
             yield _fin(hv, r, f"{ds.year}年度人均纯收入 {pc / 100:.2f} 元，超过 {limit:g} 元", None, f"{pc / 100:.2f}")
 
@@ -71,7 +69,7 @@ def wage_without_workers(ds):
     working = ds.household_ids_of([*ds.truthy("work_location"), *ds.truthy("work_months"),
                                    *ds.truthy("public_job_months")])
     for hv, r in _records(ds):
-        if r.wage and hv.current and ds.key_of(hv) not in working and cents(r.wage) > 0:
+        if r.wage and hv.current and hv.key not in working and cents(r.wage) > 0:
             yield _fin(hv, r, f"{ds.year}年度工资性收入 {yuan(r.wage)} 元，但没有成员务工", "wage", r.wage)
 
 
@@ -81,7 +79,7 @@ def wage_without_workers(ds):
 def workers_without_wage(ds):
     working = ds.household_ids_of(m for m in ds.truthy("work_location") if (m.work_months or 0) > 0)
     for hv, r in _records(ds):
-        if ds.key_of(hv) not in working or cents(r.wage) > 0:
+        if hv.key not in working or cents(r.wage) > 0:
             continue
         workers = [m.name for m in hv.current if m.work_location and (m.work_months or 0) > 0]
         if workers:

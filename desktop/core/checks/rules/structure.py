@@ -46,7 +46,7 @@ def several_spouses(ds):
 def _head_sexes(ds) -> dict:
     found = ds._cache.get("head_sexes")
     if found is None:
-        found = ds._cache["head_sexes"] = {ds.key_of(hv): hv.head.sex for hv in ds.households
+        found = ds._cache["head_sexes"] = {hv.key: hv.head.sex for hv in ds.households
                                            if hv.head is not None and hv.head.sex in ("男", "女")}
     return found
 
@@ -119,7 +119,7 @@ def _gap_rule(ds, table: dict[str, int], younger: bool):
         for hv in ds.households:
             born = ds.birth(hv.head) if hv.head is not None else None
             if born is not None:
-                head_years[ds.key_of(hv)] = born.year
+                head_years[hv.key] = born.year
         ds._cache["head_years"] = head_years
     # A C-level pre-filter on birth years (the age difference is the difference of birth years);
     # the exact test runs in Python for the few candidates.
