@@ -22,7 +22,7 @@ from itertools import compress, repeat
 from operator import and_, attrgetter, not_, or_
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, DateTime, func, select, tuple_
+from sqlalchemy import Date, DateTime, case, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -827,9 +827,32 @@ def needed_columns(rules: list[Any]) -> dict[str, set[str]]:
     return wanted
 
 
+# Code-list columns come back from the database as one character each (CASE … THEN 'a'), which
+# Python does not allocate anew (single Latin-1 characters are shared objects), instead of a
+# freshly decoded Chinese string per row and column; _records maps them back to the labels.
+# A value outside the code list comes back as '~' + the stored text.
+CODE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DECODE: dict[str, dict[str, str]] = {}  # "table.column" -> {code character: label}
+
+
+def _coded(table: Any, name: str) -> Any:
+    col = table.c[name]
+    listname = col.info.get("codelist")
+    if not listname:
+        return col
+    from desktop.core import codelists
+
+    labels = codelists.labels(listname)
+    if len(labels) > len(CODE_CHARS):
+        return col
+    codes = dict(zip(labels, CODE_CHARS, strict=False))
+    _DECODE[f"{table.name}.{name}"] = {c: label for label, c in codes.items()}
+    return case(codes, value=col, else_=literal("~") + col).label(f"{table.name}.{name}")
+
+
 def _cols(model: Any, names: set[str]) -> list[Any]:
     table = model.__table__
-    return [table.c[n] for n in sorted(names)]
+    return [_coded(table, n) for n in sorted(names)]
 
 
 def _records(session: Session, stmt: Any) -> list[Any]:
@@ -846,13 +869,17 @@ def _records(session: Session, stmt: Any) -> list[Any]:
     conn = session.connection()
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
     columns = list(stmt.selected_columns)
-    record = namedtuple("Record", [c.key for c in columns], rename=True)
+    # coded columns are labelled "table.column" (see _coded); the record field is the column name
+    record = namedtuple("Record", [c.key.rpartition(".")[2] for c in columns], rename=True)
     converters = []
+    decoders = []
     for i, c in enumerate(columns):
         if isinstance(c.type, DateTime):
             converters.append((i, datetime.fromisoformat))
         elif isinstance(c.type, Date):
             converters.append((i, date.fromisoformat))
+        elif c.key in _DECODE:
+            decoders.append((i, _DECODE[c.key]))
     cursor = conn.connection.cursor()
     try:
         cursor.execute(str(compiled))
@@ -860,11 +887,15 @@ def _records(session: Session, stmt: Any) -> list[Any]:
     finally:
         cursor.close()
     new = tuple.__new__
-    if not converters:
+    if not converters and not decoders:
         return [new(record, row) for row in rows]
     out = []
     for row in rows:
         values = list(row)
+        for i, table in decoders:
+            v = values[i]
+            if v is not None:
+                values[i] = table.get(v) or v[1:]
         for i, convert in converters:
             v = values[i]
             if v is not None and v.__class__ is str:

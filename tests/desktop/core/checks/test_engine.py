@@ -278,3 +278,21 @@ def test_per_capita_matches_income_summarise(wage, production, prop, transfer, e
     if expected is not None:
         assert ds.per_capita_cents(record) == int(expected * 100)
         assert isinstance(ds.per_capita(record), Decimal)
+
+
+def test_bulk_rows_decode_code_lists_and_keep_other_values(demo_db) -> None:
+    from sqlalchemy import select
+
+    from desktop.core.checks.data import _cols, _records
+
+    with demo_db.session() as s:
+        members = s.query(Member).order_by(Member.id).limit(3).all()
+        members[0].health, members[0].ethnicity = "残疾,长期慢性病", "~火星族"
+        members[1].health, members[1].ethnicity = None, "1"
+        s.flush()
+        rows = _records(s, select(*_cols(Member, {"id", "health", "ethnicity", "education", "birth_date"}))
+                        .order_by(Member.id).limit(3))
+        assert [(r.health, r.ethnicity) for r in rows[:2]] == [("残疾,长期慢性病", "~火星族"), (None, "1")]
+        assert rows[2].health == members[2].health and rows[2].education == members[2].education
+        assert rows[2].birth_date == members[2].birth_date
+        s.rollback()
