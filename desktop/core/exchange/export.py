@@ -47,6 +47,7 @@ from desktop.core import codelists
 from desktop.core.exchange import digest as digest_mod
 from desktop.core.exchange import format as fmt
 from desktop.core.exchange.errors import ExchangeError, ExportBlocked
+from desktop.core.exchange.xlsxfast import FastSheet
 from desktop.core.progress import NULL_PROGRESS, Progress
 
 SEQUENCE_KEY = "exchange.export_sequence"
@@ -120,9 +121,6 @@ class _Cells:
         text = WriteOnlyCell(ws, "x")
         text.number_format = "@"
         self.text_style = text._style
-        money = WriteOnlyCell(ws, 0)
-        money.number_format = "0.00"
-        self.money_style = money._style
 
     def text(self, value: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws)
@@ -131,34 +129,39 @@ class _Cells:
         cell._style = StyleArray(self.text_style)
         return cell
 
-    def money(self, value: Any) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value)
-        cell._style = StyleArray(self.money_style)
-        return cell
+
+@dataclass(frozen=True)
+class _Styles:
+    text: int
+    money: int
+    date: int
 
 
-def _converter(column: fmt.Column | fmt.RosterColumn, cells: _Cells) -> Callable[[Any], Any]:
-    """Canonical value -> what to append for this column."""
+def _styles(ws: FastSheet) -> _Styles:
+    return _Styles(ws.register_style("@"), ws.register_style("0.00"), ws.register_style("yyyy-mm-dd"))
+
+
+def _converter(column: fmt.Column | fmt.RosterColumn, st: _Styles) -> Callable[[Any], Any]:
+    """Canonical value -> the cell (``xlsxfast.Cell``) to write for this column, or None."""
     kind = column.kind
     if kind == fmt.DECIMAL:
-        return lambda v: None if v is None else cells.money(v)
+        return lambda v: None if v is None else ("n", f"{v:.2f}", st.money)
     if kind == fmt.BOOL:
-        return lambda v: None if v is None else (fmt.BOOL_TRUE if v else fmt.BOOL_FALSE)
+        return lambda v: None if v is None else ("s", fmt.BOOL_TRUE if v else fmt.BOOL_FALSE, 0)
     if kind == fmt.INT:
-        return lambda v: v
+        return lambda v: None if v is None else ("n", v, 0)
     if kind == fmt.DATE:
         # Excel's 1900 date system has no dates before 1900-03-01 (GB 11643 birth dates start in 1880):
         # those are written as ISO text, which the import reads as a date.
-        return lambda v: None if v is None else (v if v >= EXCEL_EARLIEST else cells.text(v.isoformat()))
+        return lambda v: None if v is None else (("d", v, st.date) if v >= EXCEL_EARLIEST
+                                                 else ("s", v.isoformat(), st.text))
     if column.text_format:
-        return lambda v: None if v is None else cells.text(v)
+        return lambda v: None if v is None else ("s", v, st.text)
 
     def text(v: Any) -> Any:
         if v is None:
             return None
-        if v.startswith(fmt.FORMULA_PREFIXES):
-            return cells.text(v)
-        return v
+        return ("s", v, st.text if v.startswith(fmt.FORMULA_PREFIXES) else 0)
 
     return text
 
@@ -435,12 +438,12 @@ def _write_workbook(wb: Workbook, session: Session, target: Path, manifest: Mani
     total_steps = len(fmt.sheets()) + 1
     for step, sheet in enumerate(fmt.sheets()):
         progress.update(step, total_steps, f"正在导出“{sheet.title}”…")
-        ws = wb.create_sheet(sheet.title)
+        ws = FastSheet(parent=wb, title=sheet.title)
+        wb._add_sheet(ws)
         columns = list(sheet.columns)
         _prepare_sheet(ws, columns)
         ws.append(_header(ws, sheet.headers))
-        cells = _Cells(ws)
-        converters = [_converter(c, cells) for c in columns]
+        converters = [_converter(c, _styles(ws)) for c in columns]
         data_idx = [i for i, c in enumerate(columns) if c.kind != fmt.INFO]
         canon = [fmt.db_to_canonical] * len(columns)
         sd = digest_mod.SheetDigest(sheet)
@@ -448,7 +451,7 @@ def _write_workbook(wb: Workbook, session: Session, target: Path, manifest: Mani
         for row in _stream(session, _sheet_query(sheet, township_ids)):
             values = [canon[i](c, row[i]) for i, c in enumerate(columns)]
             sd.add([values[i] for i in data_idx])
-            ws.append([conv(v) for conv, v in zip(converters, values, strict=True)])
+            ws.append_cells([conv(v) for conv, v in zip(converters, values, strict=True)])
             n += 1
             if n % BATCH == 0:
                 progress.update(step, total_steps, f"正在导出“{sheet.title}”：{n} 行")
@@ -458,15 +461,16 @@ def _write_workbook(wb: Workbook, session: Session, target: Path, manifest: Mani
         digests.append(sd)
         counts[sheet.title] = n
     progress.update(total_steps - 1, total_steps, f"正在导出“{fmt.ROSTER_SHEET}”…")
-    ws = wb.create_sheet(fmt.ROSTER_SHEET)
+    ws = FastSheet(parent=wb, title=fmt.ROSTER_SHEET)
+    wb._add_sheet(ws)
     columns = list(fmt.ROSTER_COLUMNS)
     _prepare_sheet(ws, columns)
     ws.append(_header(ws, [c.header for c in columns]))
-    cells = _Cells(ws)
-    converters = [_converter(c, cells) for c in columns]
+    converters = [_converter(c, _styles(ws)) for c in columns]
     n = 0
     for row in _stream(session, _roster_query(township_ids)):
-        ws.append([conv(fmt.db_to_canonical(c, v)) for conv, c, v in zip(converters, columns, row, strict=True)])
+        ws.append_cells([conv(fmt.db_to_canonical(c, v)) for conv, c, v in zip(converters, columns, row,
+                                                                                 strict=True)])
         n += 1
         if n % BATCH == 0:
             progress.update(total_steps - 1, total_steps, f"正在导出“{fmt.ROSTER_SHEET}”：{n} 行")
