@@ -47,7 +47,10 @@ def _export_with_awkward_values(source: Path, folder: Path):
         first.name = "=1+1"
         # a valid ID number ending in X
         first.id_number = "11010519491231002X"
-        s.scalar(select(Household).order_by(Household.id)).address = "+86 村口@老槐树"
+        hh = s.scalar(select(Household).order_by(Household.id))
+        hh.address = "+86 村口@老槐树"
+        hh.natural_village = "张<王>&李\"庄'"
+        hh.note = "第一行\n第二行"
     out = folder / "out.xlsx"
     result = export_database(db, out, NO_CHECKS)
     return db, out, result
@@ -105,6 +108,7 @@ def test_sample_values_survive(exported) -> None:
         hh = s.scalar(select(Household).order_by(Household.id))
         r = households[hh.uuid]
         assert r["家庭住址"] == "+86 村口@老槐树"
+        assert r["自然村"] == "张<王>&李\"庄'" and r["备注"] == "第一行\n第二行"
         assert r["户编号"] == hh.household_number and isinstance(r["户编号"], str)
         assert r["银行账号"] == hh.bank_account and len(r["银行账号"]) == 19
         assert r["联系电话"] == (hh.phone or "")
