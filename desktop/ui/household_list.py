@@ -49,6 +49,15 @@ COLUMN_WIDTHS = {
 }
 
 
+def too_short(text: str) -> bool:
+    """Not yet a search: one letter, or fewer than four digits (every 户编号 starts alike)."""
+    t = text.strip()
+    if not t or not t.isascii() or " " in t:
+        return False
+    digits = t.rstrip("xX")
+    return len(t) == 1 or (digits.isdigit() and len(t) < 4)
+
+
 class SearchEdit(QLineEdit):
     """The search box; ↓ and Enter hand over to the list."""
 
@@ -290,8 +299,8 @@ class HouseholdBrowser(QWidget):
     def filters(self) -> Filters:
         scope: Scope = self.tree.scope()
         text = self.search.text()
-        if len(text.strip()) == 1 and text.strip().isascii():
-            text = ""  # one letter or digit matches half the township: wait for the next key
+        if too_short(text):
+            text = ""  # "z" or "10" matches half the township or all of it: wait for more keys
         return Filters(
             text=text,
             exit_status=self.status_filter.value(),
@@ -305,9 +314,13 @@ class HouseholdBrowser(QWidget):
 
     def apply_filters(self) -> None:
         self._timer.stop()
+        if too_short(self.search.text()) and self.model.rowCount():
+            self._show_hint()  # keep what is listed until the text can narrow it
+            return
         filters = self.filters()
         if filters != self.model.filters or not self.model.rowCount():
             self.model.set_filters(filters)
+        self._show_hint()
 
     def refresh(self, keep_uuid: str | None = None) -> None:
         """Re-run the query (data changed), keeping the current household if still listed."""
@@ -382,6 +395,10 @@ class HouseholdBrowser(QWidget):
 
     def _on_queried(self, count: int, seconds: float) -> None:
         self.count_label.setText(self.tr("共 %s 户（%d 毫秒）") % (f"{count:,}", round(seconds * 1000)))
+
+    def _show_hint(self) -> None:
+        if too_short(self.search.text()):
+            self.count_label.setText(self.tr("再输入几个字：字母至少 2 个，数字至少 4 位"))
 
     def _after_reset(self) -> None:
         if self.model.rowCount():

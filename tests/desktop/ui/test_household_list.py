@@ -165,3 +165,21 @@ def test_tree_counts_follow_saves(qtbot, window, demo_db) -> None:
     assert village_text() == f"{village.name}（{before + 1:,}）"
     assert "301" in tree.topLevelItem(0).text(0)
     assert window.browser.current_uuid() == editor.uuid
+
+
+def test_too_short_texts_wait_for_more_keys(qtbot, window, demo_db) -> None:
+    from desktop.ui.household_list import too_short
+
+    assert too_short("z") and too_short("41") and too_short("100") and too_short("12x")
+    assert not too_short("zs") and not too_short("4117") and not too_short("张") and not too_short("")
+    browser = window.browser
+    with demo_db.session() as s:
+        id_number = s.scalar(select(Member.id_number).where(Member.id_number.is_not(None)).limit(1))
+    browser.search.setFocus()
+    type_text(id_number[-3:])
+    assert browser.model.rowCount() == 300 and "4 位" in browser.count_label.text()
+    browser.search.setText(id_number[-4:])
+    browser.apply_filters()
+    with demo_db.session() as s:
+        assert browser.model.ids() == search.match_ids(s, Filters(text=id_number[-4:]))
+    assert browser.model.rowCount() < 300
