@@ -626,6 +626,9 @@ def _plan_sheet(session: Session, sheet: fmt.Sheet, ws: Any, sp: SheetPlan, sd: 
     unique_cols = [col_pos[a] for a in sheet.unique_together]
     unique_seen: dict[tuple, int] = {}
     extra: dict[str, Any] = {}
+    known: set[str] = set()
+    # Hashes of the database's rows first, so that unchanged rows need not be kept in memory.
+    db_hashes = _db_row_hashes(session, sheet, compare_township_ids)
     row_no = 1
     for raw in rows:
         row_no += 1
@@ -662,14 +665,17 @@ def _plan_sheet(session: Session, sheet: fmt.Sheet, ws: Any, sp: SheetPlan, sd: 
             sp.errors += 1
             continue
         h = sd.add(values)
-        parsed[uid] = (row_no, tuple(values), h)
-        if sheet.key == "groups":
-            extra[uid] = values[col_pos["village_id"]]
-        elif sheet.key == "households":
+        known.add(uid)
+        if sheet.key in ("groups", "households"):
             extra[uid] = values[col_pos["village_id"]]
         if sp.rows % 5000 == 0:
             progress.update(step, total, f"正在检查“{title}”：{sp.rows} 行")
-    known_uuids[sheet.key] = set(parsed)
+        if db_hashes.get(uid) == h:
+            sp.unchanged += 1  # identical to the database: nothing to check against it, nothing to keep
+            sp.matched.add(uid)
+            continue
+        parsed[uid] = (row_no, tuple(values), h)
+    known_uuids[sheet.key] = known
     parent_of[sheet.key] = extra
     # references: to rows in the file or already in the database
     for pos_i, column in ref_cols:
@@ -691,7 +697,19 @@ def _plan_sheet(session: Session, sheet: fmt.Sheet, ws: Any, sp: SheetPlan, sd: 
     if sheet.key == "households":
         _check_groups(session, parsed, col_pos, parent_of, problems, positions, sp)
     _check_unique_in_db(session, sheet, parsed, col_pos, problems, positions, sp)
-    _compare_with_db(session, sheet, parsed, sp, attrs, compare_township_ids)
+    _compare_with_db(session, sheet, parsed, sp, attrs, compare_township_ids, set(db_hashes))
+
+
+def _db_row_hashes(session: Session, sheet: fmt.Sheet, township_ids: list[int] | None) -> dict[str, bytes]:
+    """uuid -> row hash (digest form) of the sheet's rows in the database (those townships only)."""
+    columns = list(sheet.columns)
+    data_idx = [i for i, c in enumerate(columns) if c.kind != fmt.INFO]
+    uuid_pos = next(i for i, c in enumerate(columns) if c.kind == fmt.UUID)
+    canon = fmt.db_to_canonical
+    result: dict[str, bytes] = {}
+    for row in session.execute(_sheet_query(sheet, township_ids).execution_options(yield_per=2000)):
+        result[row[uuid_pos]] = digest_mod.row_hash([canon(columns[i], row[i]) for i in data_idx])
+    return result
 
 
 def _row_checks(sheet: fmt.Sheet, values: list[Any], col_pos: dict[str, int], row_no: int, problems: _Problems,
@@ -809,38 +827,41 @@ def _record_label(attrs: list[str], values: tuple, db_row: Any, columns: list[fm
 
 
 def _compare_with_db(session: Session, sheet: fmt.Sheet, parsed: dict[str, tuple[int, tuple, bytes]],
-                     sp: SheetPlan, attrs: list[str], township_ids: list[int] | None = None) -> None:
+                     sp: SheetPlan, attrs: list[str], township_ids: list[int] | None = None,
+                     in_db: set[str] | None = None) -> None:
+    """Rows kept by ``_plan_sheet`` (not identical to the database): updated when their UUID is in
+    the compared part of the database (``in_db``), else added. Unchanged rows were counted already."""
     if not parsed:
         return
     columns = list(sheet.columns)
     data_idx = [i for i, c in enumerate(columns) if c.kind != fmt.INFO]
     uuid_pos = next(i for i, c in enumerate(columns) if c.kind == fmt.UUID)
-    found: set[str] = set()
-    for row in session.execute(_sheet_query(sheet, township_ids).execution_options(yield_per=2000)):
-        uid = row[uuid_pos]
-        entry = parsed.get(uid)
-        if entry is None:
-            continue
-        found.add(uid)
-        old = [fmt.db_to_canonical(columns[i], row[i]) for i in data_idx]
-        row_no, new, h = entry
-        if digest_mod.row_hash(old) == h:
-            sp.unchanged += 1
-            continue
-        changes = {attrs[i]: (old[i], new[i]) for i in range(len(attrs))
-                   if fmt.canonical_text(old[i]) != fmt.canonical_text(new[i])}
-        sp.updated.append((row_no, new, changes))
-        sp.changed_fields += len(changes)
-        for attr, (o, n) in changes.items():
-            if len(sp.diffs) < DIFF_SAMPLE:
-                sp.diffs.append(FieldDiff(sheet.title, row_no, uid, sheet.column(attr).header, o, n,
-                                          _record_label(attrs, old, row, columns)))
+    if in_db is None:
+        in_db = set(_db_row_hashes(session, sheet, township_ids))
+    changed = [uid for uid in parsed if uid in in_db]
+    table = sheet.model.__table__
+    for start in range(0, len(changed), 500):
+        chunk = changed[start:start + 500]
+        q = _sheet_query(sheet, township_ids).where(table.c.uuid.in_(chunk))
+        for row in session.execute(q):
+            uid = row[uuid_pos]
+            row_no, new, _h = parsed[uid]
+            old = [fmt.db_to_canonical(columns[i], row[i]) for i in data_idx]
+            changes = {attrs[i]: (old[i], new[i]) for i in range(len(attrs))
+                       if fmt.canonical_text(old[i]) != fmt.canonical_text(new[i])}
+            sp.updated.append((row_no, new, changes))
+            sp.matched.add(uid)
+            sp.changed_fields += len(changes)
+            for attr, (o, n) in changes.items():
+                if len(sp.diffs) < DIFF_SAMPLE:
+                    sp.diffs.append(FieldDiff(sheet.title, row_no, uid, sheet.column(attr).header, o, n,
+                                              _record_label(attrs, old, row, columns)))
     for uid, (row_no, values, _h) in parsed.items():
-        if uid not in found:
+        if uid not in in_db:
             sp.added.append((row_no, values))
-    sp.matched = found
     sp.added.sort(key=lambda t: t[0])
     sp.updated.sort(key=lambda t: t[0])
+    sp.diffs.sort(key=lambda d: d.row)
 
 
 # ----------------------------------------------------------------------------- applying
