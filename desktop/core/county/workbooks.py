@@ -99,6 +99,8 @@ def _notes(wb: Workbook, result: Any) -> None:
         ("文件数", len(result.verdicts)),
         ("采用", "、".join(v.path.name for v in result.taken) or "无"),
         ("暂缓或无法使用", "、".join(f"{v.path.name}（{v.label}）" for v in result.held_back) or "无"),
+        ("问题数（按规则）", "，".join(f"{rule} {n} 个" for rule, n in sorted(Counter(
+            p.rule_id for p in result.problems).items())) or "无"),
         ("对账", "一致" if rec is None or rec.ok else "不一致：" + "；".join(rec.failures()[:20])),
         ("县汇总表", str(result.county_workbook) if result.county_workbook else "（未写）"),
         ("说明", "“文件核验”是每个文件的结论；“对账”逐乡镇逐表核对行数；“变更明细”是与上次汇总相比的逐字段变化；"
@@ -196,11 +198,6 @@ def _problems(wb: Workbook, result: Any) -> None:
         if p.severity == "错误":
             ws.cell(row=ws.max_row, column=1).font = BAD_FONT
     _finish(ws, PROBLEM_HEADERS)
-    counts = Counter(p.rule_id for p in result.problems)
-    if counts:
-        ws.append([])
-        for rule, n in sorted(counts.items()):
-            ws.append(["", rule, "", f"共 {n} 个"])
 
 
 FILE_PROBLEM_HEADERS = ["文件", "级别", "工作表", "行号", "列", "列号", "值", "问题"]
