@@ -1,8 +1,8 @@
 """The data-quality checks over the whole demo database (`run_checks`, every rule, the way the 问题清单 and
 `mingbaika-cli check` run them) beside a baseline that only fetches the same columns of the same tables with bare
 `sqlite3` (`fetchall`, no rules, no objects) — so the ratio is the price of the 125 rules and of building the
-data set on top of reading the rows. Best of two runs after a warm-up on a small database; the first (cold) run is
-in the notes. The single-household check is what the card editor runs on save (`check_household`, median of
+data set on top of reading the rows. Best of two runs after a warm-up on a small database (both runs are in the
+notes). The machine (2 cores) is shared with other developers' test runs, so absolute times are noisy. The single-household check is what the card editor runs on save (`check_household`, median of
 100 households), beside loading the same household with its members through the ORM. The run with one fault of
 each kind planted checks that every planted fault is found (the counts in the notes)."""
 
@@ -94,8 +94,12 @@ def run(ctx: Context) -> list[Result]:
     pdb.dispose()
     planted.append(faults.plant_orphan(str(planted_path)))
     pdb = open_database(planted_path)
-    with pdb.session() as s:
-        planted_s, found = timed(lambda: run_checks(s))
+    planted_runs = []
+    for _ in range(2):
+        with pdb.session() as s:
+            seconds, found = timed(lambda s=s: run_checks(s))
+        planted_runs.append(seconds)
+    planted_s = min(planted_runs)
     pdb.dispose()
     wanted = {(p.rule, p.entity_uuid) for p in planted}
     got = {(p.rule_id, p.entity_uuid) for p in found}
@@ -110,5 +114,6 @@ def run(ctx: Context) -> list[Result]:
                statistics.median(orm), "ORM load of the household with members",
                notes=f"max {max(single) * 1000:.0f} ms"),
         Result(f"full run with {len(planted)} planted faults", planted_s, None,
-               notes=f"{len(wanted & got)}/{len(wanted)} planted faults found, {len(got - wanted)} other problems"),
+               notes=f"{len(wanted & got)}/{len(wanted)} planted faults found, {len(got - wanted)} other problems; "
+                     f"runs {', '.join(f'{t:.2f}' for t in planted_runs)} s"),
     ]
