@@ -425,7 +425,7 @@ class CardEditor(QWidget):
                           self.tr("“%s”的明白卡有未保存的修改。要保存吗？") % (self.card.head_name or self.tr("新户")),
                           parent=self)
         save = box.addButton(self.tr("保存(&S)"), QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton(self.tr("不保存(&D)"), QMessageBox.ButtonRole.DestructiveRole)
+        discard = box.addButton(self.tr("不保存(&N)"), QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(self.tr("取消(&C)"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(save)
         box.setEscapeButton(cancel)

@@ -1,8 +1,8 @@
 """A section of the card made of rows (plans, measures, incomes, visits, helpers, exit assessments):
 a short list of the rows above a form for the selected row.
 
-Keys: Alt+A adds a row and puts the cursor in its first field; Alt+D deletes the
-selected row (after asking); ↑/↓ in the list choose the row, Tab goes on to the form.
+Keys: Alt+A adds a row and puts the cursor in its first field; Alt+E deletes the
+selected row (after asking) — the measures beside the plans use Alt+M / Alt+K; ↑/↓ in the list choose the row, Tab goes on to the form.
 """
 
 from __future__ import annotations
@@ -101,7 +101,8 @@ class RecordSection(QWidget):
 
     def __init__(self, columns: Sequence[tuple[str | Callable[[dict], Any], str]], field_specs: Sequence[FieldSpec],
                  new_row: Callable[[], dict[str, Any]], parent: QWidget | None = None, *, form_columns: int = 3,
-                 noun: str = "记录", list_height: int = 130, on_remove: Callable[[dict], None] | None = None) -> None:
+                 noun: str = "记录", list_height: int = 130, on_remove: Callable[[dict], None] | None = None,
+                 keys: tuple[str, str] = ("A", "E")) -> None:
         super().__init__(parent)
         self.noun = noun
         self._new_row = new_row
@@ -119,8 +120,9 @@ class RecordSection(QWidget):
         self.table.setMaximumHeight(list_height)
         self.table.setMinimumHeight(min(list_height, 90))
         self.table.setTabKeyNavigation(False)
-        self.add_button = QPushButton(self.tr("新增%s(&A)") % noun, self)
-        self.remove_button = QPushButton(self.tr("删除%s(&D)") % noun, self)
+        # Alt+letter keys; never a menu's letter (F R P D C T H), or the key would only move the focus.
+        self.add_button = QPushButton(self.tr("新增%s(&%s)") % (noun, keys[0]), self)
+        self.remove_button = QPushButton(self.tr("删除%s(&%s)") % (noun, keys[1]), self)
         self.form = RecordForm(field_specs, form_columns, self)
         self.form.edited.connect(self._row_edited)
         buttons = QHBoxLayout()

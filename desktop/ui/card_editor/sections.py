@@ -527,7 +527,8 @@ class PlansSection(Section):
                                        ("amount", "金额(元)"), ("fund_source", "资金来源"), ("status", "实施状态"),
                                        ("implemented_on", "实施日期")],
                                       measure_specs, self._new_measure, self, noun="措施", form_columns=2,
-                                      list_height=140, on_remove=lambda r: self._removed("measures", r))
+                                      list_height=140, on_remove=lambda r: self._removed("measures", r),
+                                      keys=("M", "K"))
         self.plans.edited.connect(self.edited.emit)
         self.measures.edited.connect(self.edited.emit)
         self.measures.row_changed = self._measure_changed  # type: ignore[method-assign]
@@ -648,7 +649,7 @@ class ExitSection(RecordsTab):
         columns = [("year", "评估年度"), ("per_capita_income", "年人均纯收入"), ("threshold", "脱贫标准"),
                    ("decision", "评估结论"), ("resulting_status", "认定脱贫状态"), ("resulting_exit_year", "认定脱贫年度")]
         super().__init__(ctx, columns, field_specs, parent, noun="评估", form_columns=3, list_height=90)
-        self.fill_button = QPushButton(self.tr("按收入和当年标准填入(&F)"), self)
+        self.fill_button = QPushButton(self.tr("按收入和当年标准填入(&I)"), self)
         self.fill_button.clicked.connect(self.fill_from_income)
         self.records.extra_buttons.insertWidget(2, self.fill_button)
 

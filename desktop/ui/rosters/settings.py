@@ -45,7 +45,7 @@ class PovertyLineRoster(QWidget):
                                      source={"span": 2}, note={"span": 3}), 3, self, title=self.tr("标准"))
         self.new_button = QPushButton(self.tr("新增(&A)"), self)
         self.save_button = QPushButton(self.tr("保存(&S)"), self)
-        self.delete_button = QPushButton(self.tr("删除(&D)"), self)
+        self.delete_button = QPushButton(self.tr("删除(&E)"), self)
         self.message = QLabel(self)
         note = QLabel(self.tr("脱贫判定用当年的“脱贫标准”，没有时用“国家”标准。标注“待核实”的数值请向县扶贫办核实后修改。"),
                       self)

@@ -275,3 +275,43 @@ def test_real_checks_module_is_called_when_present(window, uuid) -> None:
         assert problems == []
     else:
         assert all(hasattr(p, "message") and hasattr(p, "severity") for p in problems)
+
+
+def _mnemonic(text: str) -> str | None:
+    i = text.find("&")
+    return text[i + 1].upper() if 0 <= i < len(text) - 1 and text[i + 1] != "&" else None
+
+
+def test_no_alt_key_is_claimed_twice_on_any_section(qtbot, window, uuid) -> None:
+    """An Alt+letter claimed by two visible things only moves the focus; every section is checked."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    window.open_household(uuid)
+    editor = window.editor
+    menus = [_mnemonic(a.text()) for a in window.menuBar().actions()]
+    tabs = [_mnemonic(editor.tabs.tabText(i)) for i in range(editor.tabs.count())]
+    for index in range(editor.tabs.count()):
+        editor.tabs.setCurrentIndex(index)
+        qtbot.wait(1)
+        keys = [k for k in menus + tabs if k]
+        for w in window.findChildren(QAbstractButton) + window.findChildren(QLabel):
+            if w.isVisible() and _mnemonic(w.text()):
+                keys.append(_mnemonic(w.text()))
+        duplicated = {k for k in keys if keys.count(k) > 1}
+        assert not duplicated, (editor.tabs.tabText(index), duplicated)
+
+
+def test_plan_and_measure_rows_by_keyboard(qtbot, window, uuid) -> None:
+    window.open_household(uuid)
+    editor = window.editor
+    key(Qt.Key.Key_7, ALT)
+    plans, measures = len(editor.card.plans), len(editor.card.measures)
+    key(Qt.Key.Key_M, ALT)
+    assert len(editor.card.measures) == measures + 1
+    assert focus() is editor.plans.measures.form.editors["year"]
+    key(Qt.Key.Key_Tab)
+    type_text("jy")  # 措施大类 by its code: 转移就业
+    assert editor.card.measures[-1]["category"] == "转移就业"
+    key(Qt.Key.Key_A, ALT)
+    assert len(editor.card.plans) == plans + 1
+    assert editor.card.plans[-1]["year"] not in {p["year"] for p in editor.card.plans[:-1]}
