@@ -71,6 +71,7 @@ def _json(result) -> dict:  # noqa: ANN001 - ConsolidationResult
                       "other_household_uuid": p.other_household_uuid, "other_member_uuid": p.other_member_uuid}
                      for p in result.problems],
         "reconciliation": None if rec is None else {"ok": rec.ok, "failures": rec.failures()},
+        "notes": result.notes,
         "outputs": {"county_workbook": str(result.county_workbook or ""),
                     "problems": str(result.problems_workbook or ""), "report": str(result.report or "")},
     }
@@ -108,6 +109,8 @@ def _print(result, args: argparse.Namespace) -> None:  # noqa: ANN001
             print("对账：不一致！")
             for line in rec.failures()[:SHOWN]:
                 print(f"  {line}")
+    for note in result.notes:
+        print(f"注意：{note}")
     for label, path in (("县汇总表", result.county_workbook), ("问题清单", result.problems_workbook),
                         ("汇总报表", result.report)):
         if path:

@@ -47,7 +47,7 @@ from desktop.core.exchange import format as fmt
 from desktop.core.exchange.errors import ExchangeError, ImportRejected, Problem
 from desktop.core.exchange.export import DATABASE_KIND_KEY, Manifest, database_kind
 from desktop.core.exchange.importer import ImportPlan, apply_plan, open_workbook, plan_import, read_manifest
-from desktop.core.progress import NULL_PROGRESS, Progress
+from desktop.core.progress import NULL_PROGRESS, Cancelled, Progress
 
 DIRECTION = "consolidate"
 CHUNK = 500
@@ -194,6 +194,7 @@ class ConsolidationResult:
     timings: dict[str, float] = field(default_factory=dict)
     passes: int = 1  # > 1 when conflicts between files of the same run made it start again
     database: str = ""
+    notes: list[str] = field(default_factory=list)  # outputs not written, and why
 
     @property
     def taken(self) -> list[FileVerdict]:
@@ -839,32 +840,49 @@ def consolidate(
         passes=passes, database=str(database.path or ""),
     )
     written = None
-    if out is not None:
-        from desktop.core.exchange.export import ExportOptions, export_database
+    empty = not snapshot.names
+    pending = [name for name, path in (("县汇总表", out), ("问题清单", problems_out), ("汇总报表", report_out)) if path]
+    try:
+        if out is not None and empty:
+            result.notes.append("县库中还没有任何乡镇的数据，未写县汇总表。")
+            pending.remove("县汇总表")
+        elif out is not None:
+            from desktop.core.exchange.export import ExportOptions, export_database
 
-        t0 = time.perf_counter()
-        export_database(database, out, ExportOptions(operator=operator, run_checks=False),
-                        _Stage(progress, 0, 1, "正在写县汇总表："))
-        timings["county workbook (export)"] = time.perf_counter() - t0
-        result.county_workbook = Path(out)
-        t0 = time.perf_counter()
-        progress.update(96, 100, "正在读回县汇总表核对行数…")
-        written = reconcile.read_workbook(out)
-        timings["county workbook read back"] = time.perf_counter() - t0
-    result.reconciliation = reconcile.build(run.verdicts, snapshot, written)
-    if problems_out is not None:
-        t0 = time.perf_counter()
-        progress.update(98, 100, "正在写问题清单…")
-        workbooks.write_problems_workbook(result, problems_out)
-        result.problems_workbook = Path(problems_out)
-        timings["problems workbook"] = time.perf_counter() - t0
-    if report_out is not None:
-        t0 = time.perf_counter()
-        progress.update(99, 100, "正在生成汇总报表…")
-        workbooks.write_summary_report(database, report_out)
-        result.report = Path(report_out)
-        timings["summary report"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            export_database(database, out, ExportOptions(operator=operator, run_checks=False),
+                            _Stage(progress, 0, 1, "正在写县汇总表："))
+            timings["county workbook (export)"] = time.perf_counter() - t0
+            result.county_workbook = Path(out)
+            t0 = time.perf_counter()
+            progress.update(96, 100, "正在读回县汇总表核对行数…")
+            written = reconcile.read_workbook(out)
+            timings["county workbook read back"] = time.perf_counter() - t0
+            pending.remove("县汇总表")
+        result.reconciliation = reconcile.build(run.verdicts, snapshot, written)
+        if problems_out is not None:
+            t0 = time.perf_counter()
+            progress.update(98, 100, "正在写问题清单…")
+            workbooks.write_problems_workbook(result, problems_out)
+            result.problems_workbook = Path(problems_out)
+            timings["problems workbook"] = time.perf_counter() - t0
+            pending.remove("问题清单")
+        if report_out is not None and empty:
+            result.notes.append("县库中还没有任何乡镇的数据，未写汇总报表。")
+        elif report_out is not None:
+            t0 = time.perf_counter()
+            progress.update(99, 100, "正在生成汇总报表…")
+            workbooks.write_summary_report(database, report_out)
+            result.report = Path(report_out)
+            timings["summary report"] = time.perf_counter() - t0
+        pending = []
+    except Cancelled:
+        # The consolidation itself is committed; only the outputs not yet written are missing.
+        if result.reconciliation is None:
+            result.reconciliation = reconcile.build(run.verdicts, snapshot, None)
+        result.notes.append(f"已取消：汇总{'（试汇总未写入）' if dry_run else '已写入县库'}，但未写{'、'.join(pending)}。")
     result.seconds = time.perf_counter() - started
     result.timings = timings
-    progress.update(100, 100, result.summary_text())
+    if not progress.cancelled:
+        progress.update(100, 100, result.summary_text())
     return result
