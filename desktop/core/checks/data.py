@@ -3,8 +3,10 @@
 Two ways to build a :class:`Dataset`:
 
 * :func:`load` — the whole database or one township, from a few bulk Core selects
-  per table (only the columns the enabled rules need). Rows are SQLAlchemy
-  ``Row`` objects, read by attribute like ORM objects.
+  per table (only the columns the enabled rules need), run on the DBAPI cursor
+  (see :func:`_records`). Rows are plain namedtuples, read by attribute like ORM
+  objects; booleans are 0/1 and amounts floats on SQLite, so rules test booleans
+  by truth and compare money in 分.
 * :func:`from_household` — one household's ORM objects (including unsaved edits),
   for the card editor. Cross-household facts (duplicate ID numbers, helpers who
   are poor people…) come from small targeted queries.
