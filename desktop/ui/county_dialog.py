@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -56,6 +57,8 @@ RECON_COLUMNS = ("乡镇", "工作表", "文件行数", "读取行数", "采用�
 def _item(text: Any, color: QColor | None = None, align_right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem("" if text is None else str(text))
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if len(item.text()) > 8:
+        item.setToolTip(item.text())
     if color is not None:
         item.setForeground(color)
     if align_right:
@@ -63,17 +66,24 @@ def _item(text: Any, color: QColor | None = None, align_right: bool = False) -> 
     return item
 
 
-def _table(parent: QWidget, columns: tuple[str, ...], widths: tuple[int, ...]) -> QTableWidget:
+def _table(parent: QWidget, columns: tuple[str, ...], widths: tuple[int, ...], stretch: int | None = None) -> QTableWidget:
+    """A read-only table; column ``stretch`` (default: the last) takes the spare width."""
     table = QTableWidget(0, len(columns), parent)
     table.setHorizontalHeaderLabels([parent.tr(c) for c in columns])
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.setWordWrap(False)
     table.setAlternatingRowColors(True)
     table.setTabKeyNavigation(False)
     for i, w in enumerate(widths):
         table.setColumnWidth(i, w)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    if stretch is None:
+        header.setStretchLastSection(True)
+    else:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -104,7 +114,7 @@ class CountyDialog(QDialog):
         top = QWidget(splitter)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        self.files = _table(top, FILE_COLUMNS, (210, 110, 62, 62, 130, 190, 330, 60))
+        self.files = _table(top, FILE_COLUMNS, (200, 180, 62, 62, 140, 210, 330, 70), stretch=6)
         self.files.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         top_layout.addWidget(self.files)
         row = QHBoxLayout()
@@ -134,7 +144,7 @@ class CountyDialog(QDialog):
         top_layout.addLayout(grid)
 
         self.tabs = QTabWidget(splitter)
-        self.problems = _table(self.tabs, PROBLEM_COLUMNS, (44, 190, 70, 70, 96, 60, 60, 180, 420))
+        self.problems = _table(self.tabs, PROBLEM_COLUMNS, (44, 250, 64, 64, 96, 56, 56, 220, 420))
         problems_page = QWidget(self.tabs)
         pl = QVBoxLayout(problems_page)
         pl.setContentsMargins(0, 0, 0, 0)
