@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRegularExpression, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QIntValidator, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
@@ -412,6 +412,3 @@ def set_issue(widget: QWidget, message: str | None, severity: str = "错误") ->
     elif hasattr(widget, "set_issue"):
         widget.set_issue(message, style)
 
-
-def is_typing_key(event: QEvent) -> bool:
-    return isinstance(event, QKeyEvent) and bool(event.text()) and event.text().isprintable()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -415,5 +415,3 @@ class HouseholdBrowser(QWidget):
         group = scope.group_id if scope.group_id not in (None, NO_GROUP) else None
         return scope.village_id, group
 
-    def index_of_row(self, row: int) -> QModelIndex:
-        return self.model.index(row, 0)

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from db.models import MEMBER_STATUS_REMOVED, Member
 from desktop.core import codelists, households, idnumber
 from desktop.ui.card_editor.records import display
-from desktop.ui.fields import ERROR_STYLE, Choice, ChoiceCombo, DateEdit, keys_for, parse_date
+from desktop.ui.fields import Choice, ChoiceCombo, DateEdit, keys_for, parse_date
 from desktop.ui.forms import FieldSpec, make_editor, spec
 
 Index = QModelIndex | QPersistentModelIndex
@@ -561,5 +561,3 @@ class MemberGrid(QWidget):
         if not self.view.currentIndex().isValid() and self.model.rowCount():
             self.view.setCurrentIndex(self.model.index(0, 0))
 
-
-ERROR_CELL_STYLE = ERROR_STYLE
