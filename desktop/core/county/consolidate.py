@@ -287,7 +287,8 @@ def last_round(session: Session, township_code: str) -> _Round | None:
         except ValueError:
             info = {}
         if info.get("taken"):
-            return _Round(sequence, digest, name)
+            # the digest computed from the data (an accepted edited file's 说明 still has the old one)
+            return _Round(sequence, info.get("computed_digest") or digest, name)
     return None
 
 
@@ -476,6 +477,8 @@ class _Pass:
                 v.error_count = plan.error_count
                 v.message = (f"“{v.path.name}”有 {plan.error_count} 个错误（见文件问题），暂缓汇总，"
                              "县库中该乡镇的数据未作改动。")
+            elif code in self.same_sequence and plan.computed_digest == self.same_sequence[code].digest:
+                self._same_sequence(v, plan)  # the very data taken last time (even if its 说明 is stale)
             elif plan.edited and not v.accepted_edited:
                 v.status = "edited"
                 v.message = (f"“{v.path.name}”在导出后被修改过或已损坏（{'；'.join(plan.edited_reasons)}），暂缓汇总。"
@@ -491,8 +494,6 @@ class _Pass:
         with other data, held back. An edited file the officer accepted is taken. Returns whether to
         take the file."""
         prev = self.same_sequence[v.township_code]
-        if v.accepted_edited:
-            return True
         if plan.computed_digest == prev.digest:
             v.status = "identical"
             t = {"新增": 0, "修改": 0, "删除": 0}
@@ -507,6 +508,8 @@ class _Pass:
                 v.message += (f"注意：县库中该乡镇的数据在上次汇总后被改动过（与文件相比多 {t['删除']} 行、少 {t['新增']} 行、"
                               f"{t['修改']} 行不同），未被覆盖。")
             return False
+        if v.accepted_edited:
+            return True
         v.status = "same_sequence"
         v.message = (f"“{v.path.name}”的导出序号 {v.sequence} 与上次汇总的相同，但数据不同（数据摘要不同；乡镇数据库可能"
                      "从备份恢复后又导出过），无法判断哪个正确，暂缓汇总。请乡镇重新导出。")
@@ -630,7 +633,7 @@ class _Pass:
         v.status = "newer" if had_rows or v.previous_sequence is not None else "first"
         apply_plan(self.session, plan, operator=self.operator, accept_edited=v.accepted_edited, progress=stage,
                    log_direction=DIRECTION, log_extra={"taken": True, "status": v.status,
-                                                        "accepted_edited": v.accepted_edited})
+                                                        "computed_digest": plan.computed_digest})
         deleted = self._delete(v, removed)
         self.taken_codes.add(code)
         for sp in plan.sheets.values():

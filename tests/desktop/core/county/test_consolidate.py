@@ -203,6 +203,9 @@ def test_edited_file_is_held_back_unless_accepted(townships, round2, county_db, 
         log = s.scalars(select(ExchangeLog).where(ExchangeLog.direction == "consolidate")
                         .order_by(ExchangeLog.id.desc())).first()
         assert '"accepted_edited": true' in log.summary
+    # the same edited file again: the data taken last time, so identical (its stale 说明 no longer matters)
+    again = consolidate(county_db, [edited])
+    assert again.verdicts[0].status == "identical" and not again.changes
 
 
 def _conflicting_copy_of_c(townships, tmp_path: Path) -> Path:
