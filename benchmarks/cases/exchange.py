@@ -3,13 +3,14 @@
 SQLAlchemy Core into an openpyxl write-only workbook with text/number formats, validations, a hidden code
 sheet, the manifest and the SHA-256 digest (data rows are serialised by `desktop/core/exchange/xlsxfast.py`
 straight into openpyxl's sheet stream instead of one ElementTree element per cell), then renames it into
-place; the baseline runs the very same
-SELECTs (compiled to SQL) with plain `sqlite3` and appends the raw rows to an openpyxl write-only workbook
-(no styles, no validation, no digest). **Import**: ours reads the entity sheets with python-calamine,
-checks every cell, compares with the database and inserts everything into an empty database in one
-transaction (then a second run finds every row unchanged); the baselines only read the same sheets'
-cells, with python-calamine and with openpyxl's read-only mode (the latter only for the 家庭成员 sheet,
-it is too slow for all of them; its row rate is given)."""
+place; the baseline runs the very same SELECTs (compiled to SQL) with plain `sqlite3` and appends the raw
+rows to an openpyxl write-only workbook (no styles, no validation, no digest). **Import**: ours reads the
+entity sheets with python-calamine, checks every cell, compares with the database and inserts everything
+into an empty database in one transaction (then a second run finds every row unchanged); the baselines
+only read the same sheets' cells, with python-calamine and with openpyxl's read-only mode (the latter only
+for the 家庭成员 sheet, it is too slow for all of them; its row rate is given). Most of the import's
+memory is python-calamine's: it holds a whole sheet (the 家庭成员 sheet is 400,000 rows × 48 columns) while
+it is read. The machine is shared with other developers' test runs, so absolute times are noisy."""
 
 from __future__ import annotations
 
