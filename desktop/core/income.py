@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 CENT = Decimal("0.01")
+# Amounts fit Numeric(14, 2); anything larger is a typing or import error.
+MAX_AMOUNT = Decimal("1000000000000")
 ZERO = Decimal("0")
 
 TRANSFER_ITEMS = (
@@ -41,6 +43,8 @@ def to_money(value: Any) -> Decimal:
         raise IncomeError(f"金额“{value}”不是有效数字") from None
     if not amount.is_finite():
         raise IncomeError(f"金额“{value}”不是有效数字")
+    if abs(amount) >= MAX_AMOUNT:
+        raise IncomeError(f"金额“{value}”不是有效数字（超出上限 {MAX_AMOUNT:,} 元）")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 

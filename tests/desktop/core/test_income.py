@@ -54,3 +54,9 @@ def test_reads_orm_like_objects() -> None:
         population = 2
 
     assert summarise(Row()).per_capita == Decimal("40.00")
+
+
+@pytest.mark.parametrize("huge", ["1E100", "1e12", "-5E20"])
+def test_absurd_amounts_are_refused(huge: str) -> None:
+    with pytest.raises(IncomeError):
+        to_money(huge)
