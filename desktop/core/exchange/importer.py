@@ -1064,5 +1064,15 @@ def import_workbook(
         if dry_run:
             session.rollback()
             return plan
+        totals = plan.totals()
+        if not plan.has_errors and (totals["新增"] or totals["修改"]) and database.dialect == "sqlite":
+            # A verified backup before anything is written; a failed backup stops the import.
+            from db.backup import BackupError, backup_now
+
+            try:
+                backup_now(database, "import")
+            except BackupError as exc:
+                raise ExchangeError(f"导入前备份失败，未导入任何数据：{exc}", code="backup",
+                                    path=str(path)) from exc
         apply_plan(session, plan, operator=operator, accept_edited=accept_edited, progress=progress)
     return plan

@@ -198,3 +198,16 @@ def test_awkward_text_round_trips(database, tiny_db, tmp_path: Path) -> None:
     assert export_database(database, tmp_path / "b.xlsx", NO_CHECKS).digest == a.digest
     # the source database is "unchanged" against its own export, although its text was untidy
     assert import_workbook(tiny_db, tmp_path / "a.xlsx", dry_run=True).totals()["修改"] == 0
+
+
+def test_an_import_that_writes_makes_a_verified_backup_first(database, tiny_workbook: Path) -> None:
+    from db.backup import list_backups
+
+    assert list_backups(database.path) == []
+    import_workbook(database, tiny_workbook, dry_run=True)
+    assert list_backups(database.path) == []  # a dry run writes nothing, needs no backup
+    import_workbook(database, tiny_workbook)
+    backups = list_backups(database.path)
+    assert [b.reason for b in backups] == ["import"]
+    import_workbook(database, tiny_workbook)  # nothing to change: no second backup
+    assert len(list_backups(database.path)) == 1
