@@ -40,10 +40,7 @@ from desktop.core.county.consolidate import ConsolidationError, ConsolidationRes
 from desktop.core.exchange.errors import ExchangeError
 from desktop.core.exchange.format import canonical_text
 from desktop.core.exchange.importer import open_workbook, read_manifest
-from desktop.ui.dashboard import qtrefs
 from desktop.ui.tasks import run_task
-
-qtrefs.install()  # PySide6 6.12 on Python 3.11 leaks references to None (see qtrefs)
 
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
 RED, ORANGE, GREEN, GREY = QColor("#C00000"), QColor("#C55A11"), QColor("#375623"), QColor("#808080")

@@ -37,9 +37,6 @@ from PySide6.QtWidgets import (
 
 from desktop.core import exit_assessment as ea
 from desktop.core.checks import settings as check_settings
-from desktop.ui.dashboard import qtrefs
-
-qtrefs.install()
 
 EMPTY_DATE = QDate(2000, 1, 1)  # shown as 未填
 OK_CHOICES = (("未评定", ""), ("是", "yes"), ("否", "no"))

@@ -9,9 +9,8 @@ after a few thousand such calls (a handful of chart repaints) the process aborts
 
 :func:`install` probes once whether the running PySide leaks and, only then, makes the three
 singletons effectively immortal by adding 2**40 to their reference counts — what Python 3.12
-does for them anyway. It changes nothing on a fixed PySide or on Python ≥ 3.12. Imported by
-``desktop.ui.dashboard``, so it is active whenever the dashboard is; the right home for it is
-``desktop/ui/__init__.py`` (or a PySide6 pin), which belongs to the lead.
+does for them anyway. It changes nothing on a fixed PySide or on Python ≥ 3.12. Installed by ``desktop/ui/__init__.py``,
+so it is active whenever any part of the user interface is imported.
 """
 
 from __future__ import annotations

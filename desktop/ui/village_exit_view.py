@@ -29,9 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core import exit_assessment as ea
-from desktop.ui.dashboard import qtrefs
-
-qtrefs.install()
 
 SHORT = {
     "road_hardened": "公路", "bus_service": "客运", "safe_drinking_water": "饮水", "electricity": "用电",

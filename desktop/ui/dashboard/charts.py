@@ -112,7 +112,7 @@ class ChartWidget(QWidget):
 
     Signals:
         activated(object, str): the filters (a dict) behind the clicked/entered item and a
-            description. (``object``, not ``dict``: see desktop/ui/dashboard/qtrefs.py.)
+            description. (``object``, not ``dict``: see desktop/ui/qtrefs.py.)
     """
 
     activated = Signal(object, str)

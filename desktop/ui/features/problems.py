@@ -47,10 +47,7 @@ from desktop.core.checks.acknowledge import AcknowledgeError, acknowledge, histo
 from desktop.core.checks.engine import ERROR, ordered_rules
 from desktop.core.checks.export import ExportError, write_workbook
 from desktop.core.progress import Progress
-from desktop.ui.dashboard import qtrefs
 from desktop.ui.tasks import run_task
-
-qtrefs.install()  # PySide6 6.12 on Python 3.11 leaks references to None (see qtrefs)
 
 ALL = ""  # "no filter" item data (never None through a QVariant)
 COLUMNS = (

@@ -7,9 +7,3 @@ when a card does not fit); ``preview`` wraps QPrintPreviewDialog; ``fonts``
 loads the bundled CJK font once.
 """
 
-# PySide6 6.12.0 on Python 3.11 drops a reference to None on every void Qt call;
-# painting a batch of cards makes thousands of them and would abort the process
-# ("none_dealloc"). Reuse the dashboard's guard (it belongs in desktop/ui/__init__.py).
-from desktop.ui.dashboard import qtrefs as _qtrefs  # noqa: E402
-
-_qtrefs.install()

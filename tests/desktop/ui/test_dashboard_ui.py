@@ -285,10 +285,10 @@ def test_refcount_guard_keeps_long_painting_alive() -> None:
             "img = QImage(4, 4, QImage.Format.Format_ARGB32); p = QPainter(img)\n"
             "for _ in range(60000): p.setPen(QColor('red'))\n"
             "p.end(); print('survived')\n")
-    guarded = subprocess.run([sys.executable, "-c", "import desktop.ui.dashboard\n" + loop], cwd=ROOT,
+    guarded = subprocess.run([sys.executable, "-c", "import desktop.ui\n" + loop], cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
     assert guarded.returncode == 0 and "survived" in guarded.stdout, guarded.stderr[-500:]
-    from desktop.ui.dashboard import qtrefs
+    from desktop.ui import qtrefs
 
     if sys.version_info < (3, 12) and qtrefs._installed:
         bare = subprocess.run([sys.executable, "-c", loop], cwd=ROOT, capture_output=True, text=True, timeout=120)
