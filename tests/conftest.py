@@ -13,9 +13,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import shutil  # noqa: E402
+
 import pytest  # noqa: E402
 
 from db.session import open_database  # noqa: E402
+from tests.backends import POSTGRESQL, SQLITE, PgServer, pg_server_url  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -27,38 +30,121 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return home
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--pg-url", default=None,
+                     help="PostgreSQL server for the database-facing tests (default: $MINGBAIKA_TEST_PG_URL)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: the PostgreSQL instance of a database-facing test")
+    config.addinivalue_line("markers", "sqlite_only: a database test that is about SQLite files (not run on PostgreSQL)")
+
+
+def _active_backends(config: pytest.Config) -> list[str]:
+    return [SQLITE, POSTGRESQL] if pg_server_url(config.getoption("--pg-url")) else [SQLITE]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests that use ``database``/``demo_db``/``backend`` run once per active backend."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    backends = _active_backends(metafunc.config)
+    if len(backends) == 1 or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    params = [pytest.param(b, marks=[pytest.mark.postgresql] if b == POSTGRESQL else []) for b in backends]
+    metafunc.parametrize("backend", params, indirect=True, ids=backends)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database kind this test instance runs on: ``sqlite`` or ``postgresql``."""
+    return getattr(request, "param", SQLITE)
+
+
+@pytest.fixture(scope="session")
+def pg_server(request: pytest.FixtureRequest):
+    url = pg_server_url(request.config.getoption("--pg-url"))
+    if url is None:
+        pytest.skip("no PostgreSQL server configured (MINGBAIKA_TEST_PG_URL)")
+    server = PgServer(url)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def new_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """A factory of fresh, migrated, empty databases on this test's backend.
+
+    ``new_database()`` returns an open :class:`db.engine.Database`; call it twice for two
+    databases (e.g. two townships). Everything is disposed and dropped after the test.
+    """
+    opened = []
+    created: list[str] = []
+    server = request.getfixturevalue("pg_server") if backend == POSTGRESQL else None
+
+    def make(template: str | None = None, name: str = "db"):
+        if server is None:
+            path = tmp_path / f"{name}.sqlite3"
+            if path.exists():
+                path = tmp_path / f"{name}-{len(opened)}.sqlite3"
+            if template:
+                shutil.copyfile(template, path)
+            db = open_database(path)
+        else:
+            pg_name = server.create(template or server.template("empty", _migrate_url))
+            created.append(pg_name)
+            db = open_database(server.url_for(pg_name))
+        opened.append(db)
+        return db
+
+    yield make
+    for db in opened:
+        db.dispose()
+    for pg_name in created:
+        server.drop(pg_name)
+
+
+def _migrate_url(url: str) -> None:
+    open_database(url).dispose()
+
+
+def _fill_demo(location, households: int, seed: int) -> None:  # noqa: ANN001 - path or URL
+    from desktop.core.demo import DemoOptions, generate
+
+    db = open_database(location)
+    with db.session() as session:
+        generate(session, DemoOptions(households=households, seed=seed))
+    db.dispose()
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.sqlite3"
 
 
 @pytest.fixture
-def database(db_path: Path):
-    db = open_database(db_path)
-    yield db
-    db.dispose()
+def database(backend: str, db_path: Path, new_database):
+    """An empty, migrated database on this test's backend (a file at ``db_path`` on SQLite)."""
+    if backend == SQLITE:
+        db = open_database(db_path)
+        yield db
+        db.dispose()
+    else:
+        yield new_database()
 
 
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 300-household demo database made once per run; copy it before writing."""
-    from desktop.core.demo import DemoOptions, generate
-
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    db = open_database(path)
-    with db.session() as session:
-        generate(session, DemoOptions(households=300, seed=7))
-    db.dispose()
+    _fill_demo(path, 300, 7)
     return path
 
 
 @pytest.fixture
-def demo_db(demo_db_file: Path, tmp_path: Path):
-    """A private, writable copy of the demo database."""
-    import shutil
-
-    target = tmp_path / "demo.sqlite3"
-    shutil.copyfile(demo_db_file, target)
-    db = open_database(target)
-    yield db
-    db.dispose()
+def demo_db(backend: str, demo_db_file: Path, new_database, request: pytest.FixtureRequest):
+    """A private, writable copy of the 300-household demo database on this test's backend."""
+    if backend == SQLITE:
+        return new_database(template=demo_db_file, name="demo")
+    server = request.getfixturevalue("pg_server")
+    return new_database(template=server.template("demo300", lambda url: _fill_demo(url, 300, 7)))

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from db.dialects import after_explicit_ids
 from db.models import (
     Assignment,
     County,
@@ -579,6 +580,7 @@ class _Generator:
             rows = self.rows.pop(model, None)
             if rows:
                 session.execute(insert(model.__table__), rows)
+                after_explicit_ids(session, [model.__table__])
 
 
 def generate(

@@ -33,6 +33,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.dialects import after_explicit_ids
 from db.engine import Database
 from db.models import AuditLog, County, ExchangeLog, Household, Member, Township
 from desktop.core import codelists
@@ -940,6 +941,7 @@ def apply_plan(session: Session, plan: ImportPlan, *, operator: str | None = Non
                     progress.check()
             if rows:
                 session.execute(insert(model.__table__), rows)
+            after_explicit_ids(session, [model.__table__])
             result.added += len(sp.added)
         for _row_no, values, changes in sp.updated:
             obj = session.scalar(select(model).where(model.uuid == values[0]))

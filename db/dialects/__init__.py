@@ -1,0 +1,40 @@
+"""Dialect-specific SQL, one module per database kind.
+
+Everything else in ``db/`` and ``desktop/core/`` is written against SQLAlchemy Core/ORM
+constructs that mean the same on SQLite and PostgreSQL. Where a feature needs SQL that does
+not (sequence bookkeeping, trigram indexes, backup tools), the portable caller asks
+:func:`for_dialect` for the module of the connection's dialect and calls the same-named
+function there. Add a function to every module here, never an ``if dialect ==`` elsewhere.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+
+def dialect_name(bind: Session | Connection | Engine) -> str:
+    if isinstance(bind, Session):
+        return bind.get_bind().dialect.name
+    return bind.dialect.name
+
+
+def for_dialect(bind: Session | Connection | Engine) -> ModuleType:
+    """The module of ``db.dialects`` for the dialect ``bind`` talks to."""
+    name = dialect_name(bind)
+    if name == "postgresql":
+        from db.dialects import postgresql
+
+        return postgresql
+    if name == "sqlite":
+        from db.dialects import sqlite
+
+        return sqlite
+    raise NotImplementedError(f"unsupported database dialect: {name}")
+
+
+def after_explicit_ids(session: Session, tables: list) -> None:  # noqa: ANN001 - sqlalchemy Tables
+    """Call after inserting rows with ids chosen in Python (bulk imports, the demo generator)."""
+    for_dialect(session).after_explicit_ids(session, tables)

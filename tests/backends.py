@@ -1,0 +1,73 @@
+"""Throw-away databases for the tests, on SQLite or on a PostgreSQL server.
+
+Database-facing tests run once per active backend (see ``tests/conftest.py``). SQLite is
+always active. PostgreSQL is active when ``MINGBAIKA_TEST_PG_URL`` (or ``--pg-url``) names a
+server the tests may create and drop databases on — ``.ci/start-postgres`` starts one on
+loopback and prints that URL. Each PostgreSQL test gets its own database, copied with
+``CREATE DATABASE … TEMPLATE`` from a migrated (or demo-filled) template made once per run,
+so a test costs a file-level copy, not a migration.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+PG_URL_ENV = "MINGBAIKA_TEST_PG_URL"
+PREFIX = "mbtest_"
+
+
+def pg_server_url(option: str | None = None) -> URL | None:
+    """The server URL from ``--pg-url`` or the environment, or None."""
+    text_url = option or os.environ.get(PG_URL_ENV, "")
+    return make_url(text_url) if text_url else None
+
+
+class PgServer:
+    """Creates and drops per-test databases on one PostgreSQL server."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+        self.run_id = uuid.uuid4().hex[:8]
+        self._templates: dict[str, str] = {}
+        with self.admin.connect() as conn:  # fail loudly: a configured server must be there
+            conn.execute(text("SELECT 1"))
+
+    def url_for(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None) -> str:
+        """A new empty (or template-copied) database; returns its name."""
+        name = f"{PREFIX}{self.run_id}_{uuid.uuid4().hex[:10]}"
+        clause = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def template(self, key: str, build) -> str:  # noqa: ANN001 - build(url) fills the database
+        """A template database made once per run by ``build(url)``; connections closed after."""
+        if key not in self._templates:
+            name = self.create()
+            build(self.url_for(name))
+            self._templates[key] = name
+        return self._templates[key]
+
+    def close(self) -> None:
+        for name in self._templates.values():
+            self.drop(name)
+        with self.admin.connect() as conn:  # leftovers of this run (a test that crashed mid-way)
+            rows = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                {"p": f"{PREFIX}{self.run_id}_%"}).scalars().all()
+        for name in rows:
+            self.drop(name)
+        self.admin.dispose()
