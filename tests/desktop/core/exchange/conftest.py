@@ -6,22 +6,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select
 
 from db.base import Base
 from db.session import open_database
+from tests.backends import SQLITE
 
 
 @pytest.fixture(scope="session")
 def tiny_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Five demo households (made once per run); copy before writing."""
-    from desktop.core.demo import DemoOptions, generate
-
+    """Five demo households in a SQLite file (made once per run); copy before writing."""
     path = tmp_path_factory.mktemp("tiny") / "tiny.sqlite3"
-    db = open_database(path)
-    with db.session() as session:
-        generate(session, DemoOptions(households=5, seed=3))
-    db.dispose()
+    _fill_tiny(path)
     return path
 
 
@@ -40,13 +36,22 @@ def tiny_workbook(tiny_db_file: Path, tmp_path_factory: pytest.TempPathFactory) 
     return out
 
 
-@pytest.fixture
-def tiny_db(tiny_db_file: Path, tmp_path: Path):
-    target = tmp_path / "tiny.sqlite3"
-    shutil.copyfile(tiny_db_file, target)
-    db = open_database(target)
-    yield db
+def _fill_tiny(location) -> None:  # noqa: ANN001 - path or URL
+    from desktop.core.demo import DemoOptions, generate
+
+    db = open_database(location)
+    with db.session() as session:
+        generate(session, DemoOptions(households=5, seed=3))
     db.dispose()
+
+
+@pytest.fixture
+def tiny_db(backend: str, tiny_db_file: Path, new_database, request: pytest.FixtureRequest):
+    """A private, writable copy of the tiny township on this test's backend."""
+    if backend == SQLITE:
+        return new_database(template=tiny_db_file, name="tiny")
+    server = request.getfixturevalue("pg_server")
+    return new_database(template=server.template("tiny5", _fill_tiny))
 
 
 def dump(database) -> dict[str, list[tuple]]:
@@ -56,7 +61,10 @@ def dump(database) -> dict[str, list[tuple]]:
         for name, table in Base.metadata.tables.items():
             order = list(table.primary_key.columns) or list(table.columns)
             result[name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
-        result["_sequence"] = [tuple(r) for r in conn.execute(text("SELECT name FROM sqlite_master ORDER BY name"))]
+        inspector = inspect(conn)  # the schema objects (tables and their indexes), on any backend
+        result["_schema"] = sorted([("table", t) for t in inspector.get_table_names()]
+                                   + [("index", i["name"]) for t in inspector.get_table_names()
+                                      for i in inspector.get_indexes(t)])
     return result
 
 

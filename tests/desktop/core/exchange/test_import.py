@@ -141,23 +141,19 @@ def test_invalid_id_number_is_a_warning_not_an_error(database, tiny_workbook: Pa
     assert w.level == "警告" and "校验位" in w.message and w.row == 2
 
 
-def test_township_checks(database, tiny_db, tiny_workbook: Path, tmp_path: Path) -> None:
+def test_township_checks(database, new_database, tiny_db, tiny_workbook: Path) -> None:
     """Empty and county databases take any township's workbook."""
     assert import_workbook(database, tiny_workbook).totals()["新增"] > 0
-    from db.session import open_database
     from desktop.core.demo import DemoOptions, generate
 
-    county = open_database(tmp_path / "county.sqlite3")
+    county = new_database(name="county")
     with county.session() as s:
         generate(s, DemoOptions(households=2, seed=9, township_code="411726101000", township_name="羊册镇"))
         s.add(Setting(key=DATABASE_KIND_KEY, value="county"))
-    try:
-        plan = import_workbook(county, tiny_workbook)
-        assert plan.counts()["乡镇"]["新增"] == 1
-        with county.session() as s:
-            assert s.scalar(select(func.count()).select_from(Township)) == 2
-    finally:
-        county.dispose()
+    plan = import_workbook(county, tiny_workbook)
+    assert plan.counts()["乡镇"]["新增"] == 1
+    with county.session() as s:
+        assert s.scalar(select(func.count()).select_from(Township)) == 2
 
 
 def test_apply_refuses_a_plan_with_errors(database, tiny_workbook: Path, tmp_path: Path) -> None:
@@ -200,6 +196,7 @@ def test_awkward_text_round_trips(database, tiny_db, tmp_path: Path) -> None:
     assert import_workbook(tiny_db, tmp_path / "a.xlsx", dry_run=True).totals()["修改"] == 0
 
 
+@pytest.mark.sqlite_only  # the backup is a copy of the SQLite file; a server is backed up by its administrator
 def test_an_import_that_writes_makes_a_verified_backup_first(database, tiny_workbook: Path) -> None:
     from db.backup import list_backups
 

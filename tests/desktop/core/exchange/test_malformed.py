@@ -363,19 +363,15 @@ def test_row_count_in_manifest_differs(database, tiny_workbook: Path, tmp_path: 
     assert any("999" in r for r in plan.edited_reasons)
 
 
-def test_other_township_is_refused(tmp_path: Path, tiny_workbook: Path, table_dump) -> None:
-    from db.session import open_database
+def test_other_township_is_refused(new_database, tiny_workbook: Path, table_dump) -> None:
     from desktop.core.demo import DemoOptions, generate
 
-    db = open_database(tmp_path / "other.sqlite3")
+    db = new_database(name="other")
     with db.session() as session:
         generate(session, DemoOptions(households=2, seed=5, township_code="411726101000", township_name="羊册镇"))
-    try:
-        err = _expect_file_error(db, tiny_workbook, "township", table_dump, TownshipMismatchError)
-        assert "羊册镇" not in str(err) or "411726101000" in str(err)
-        assert "411726100000" in str(err)
-    finally:
-        db.dispose()
+    err = _expect_file_error(db, tiny_workbook, "township", table_dump, TownshipMismatchError)
+    assert "羊册镇" not in str(err) or "411726101000" in str(err)
+    assert "411726100000" in str(err)
 
 
 def _replace_sheet_xml(source: Path, target: Path, title: str, rows: list[list[str]]) -> None:
