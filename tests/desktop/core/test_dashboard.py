@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -25,10 +25,28 @@ from desktop.core.povertylines import line_for
 from desktop.core.progress import Cancelled, Progress
 
 
+def _sqlite_like(value):
+    """Values as the bare sqlite3 module returns them (dates as text, numerics as floats)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
 def raw(db, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(db.path)
+    """``sql`` (``?`` placeholders) on the bare DBAPI driver: sqlite3 on the file, psycopg on a server."""
+    if db.path is not None:
+        con = sqlite3.connect(db.path)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+    con = db.engine.raw_connection()  # the psycopg connection itself, below SQLAlchemy
     try:
-        return con.execute(sql, args).fetchall()
+        cur = con.cursor()
+        cur.execute(sql.replace("%", "%%").replace("?", "%s"), args)
+        return [tuple(_sqlite_like(v) for v in row) for row in cur.fetchall()]
     finally:
         con.close()
 
