@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 
 def after_explicit_ids(session: Session, tables: list) -> None:  # noqa: ANN001
@@ -17,3 +22,62 @@ def after_explicit_ids(session: Session, tables: list) -> None:  # noqa: ANN001
         session.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM \"{name}\"), 0) + 1, false)"))
+
+
+# ----------------------------------------------------------------------------- household search index
+
+SEARCH_INDEX = "ix_household_search_key"
+LIST_INDEX = "ix_household_list_search"
+_log = logging.getLogger(__name__)
+
+
+def upgrade_search_index(connection: Connection) -> bool:
+    """Make ``ix_household_search_key`` a GIN trigram index (migration 0004).
+
+    Search-as-you-type is ``search_key LIKE '%term%'``: a B-tree cannot seek on an infix
+    pattern, a ``gin_trgm_ops`` index can (for terms of three or more characters). The
+    ``pg_trgm`` extension is created inside a SAVEPOINT: on a server where this role may not
+    create it (PostgreSQL < 13 without superuser, or the extension package missing), the
+    migration goes on with the portable B-tree index and logs a warning — search still works,
+    by scanning. Returns True when the trigram index is in place.
+
+    ``ix_household_list_search`` (SQLite's covering index for the list order) is declared in the
+    model for both databases; here it is an empty partial index, never used, never maintained.
+    """
+    connection.execute(text(f"CREATE INDEX {LIST_INDEX} ON household "
+                            "(village_id, household_number, id, search_key) WHERE false"))
+    try:
+        with connection.begin_nested():
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    except DBAPIError as exc:
+        _log.warning("pg_trgm is not available in this database (%s); household search keeps the B-tree "
+                     "index and scans. Ask the server administrator to run CREATE EXTENSION pg_trgm "
+                     "(see docs/postgresql.md).", str(getattr(exc, "orig", exc)).strip().splitlines()[0])
+        return False
+    connection.execute(text(f"DROP INDEX IF EXISTS {SEARCH_INDEX}"))
+    connection.execute(text(f"CREATE INDEX {SEARCH_INDEX} ON household USING gin (search_key gin_trgm_ops)"))
+    return True
+
+
+def downgrade_search_index(connection: Connection) -> None:
+    """Back to the portable B-tree index of migration 0003 (the extension stays installed)."""
+    connection.execute(text(f"DROP INDEX IF EXISTS {LIST_INDEX}"))
+    connection.execute(text(f"DROP INDEX IF EXISTS {SEARCH_INDEX}"))
+    connection.execute(text(f"CREATE INDEX {SEARCH_INDEX} ON household (search_key)"))
+
+
+def search_index_kind(bind: Session | Connection) -> str | None:
+    """How ``ix_household_search_key`` is built here: ``"trigram"``, ``"btree"`` or None (missing)."""
+    definition = bind.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n AND tablename = 'household'"),
+                              {"n": SEARCH_INDEX}).scalar()
+    if definition is None:
+        return None
+    return "trigram" if "gin_trgm_ops" in definition else "btree"
+
+
+def query_plan(session: Session, statement: Executable) -> str:
+    """The server's plan for ``statement`` (with its parameters), as one string."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    rows = connection.exec_driver_sql(f"EXPLAIN {compiled.string}", dict(compiled.params))
+    return "\n".join(str(r[0]) for r in rows)

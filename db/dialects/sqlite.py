@@ -2,8 +2,47 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 
 def after_explicit_ids(session: Session, tables: list) -> None:  # noqa: ANN001
     """Nothing to do: SQLite's rowid keys continue after the largest id present."""
+
+
+# ----------------------------------------------------------------------------- household search index
+
+SEARCH_INDEX = "ix_household_search_key"
+
+
+LIST_INDEX = "ix_household_list_search"
+
+
+def upgrade_search_index(connection: Connection) -> bool:
+    """Migration 0004. SQLite has no trigram index: a LIKE '%term%' scans an index. A search in
+    the list's default order (village, 户编号, id) becomes one scan of this covering index, in
+    order, with no sort and no table rows — at 100,000 households about 40 % less time than
+    testing each row of ``ix_household_village_number`` against the matches of a separate
+    scan of ``ix_household_search_key`` (docs/benchmarks.md). Returns False: no trigram index."""
+    connection.execute(text(f"CREATE INDEX IF NOT EXISTS {LIST_INDEX} ON household "
+                            "(village_id, household_number, id, search_key)"))
+    return False
+
+
+def downgrade_search_index(connection: Connection) -> None:
+    connection.execute(text(f"DROP INDEX IF EXISTS {LIST_INDEX}"))
+
+
+def search_index_kind(bind: Session | Connection) -> str | None:
+    """How ``ix_household_search_key`` is built here: ``"btree"`` or None (missing)."""
+    found = bind.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :n"),
+                         {"n": SEARCH_INDEX}).scalar()
+    return "btree" if found else None
+
+
+def query_plan(session: Session, statement: Executable) -> str:
+    """SQLite's plan for ``statement`` (EXPLAIN QUERY PLAN), as one string."""
+    sql = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    return "\n".join(str(r[-1]) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))

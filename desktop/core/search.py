@@ -12,7 +12,11 @@ heteronyms and surnames, ID numbers, phones, 户编号; all lower case) is compu
 when a record is saved (:mod:`desktop.core.searchindex`), never at query time.
 
 Only portable SQL: LIKE with an explicit ESCAPE, IN subqueries, scalar subqueries,
-``ORDER BY`` and ``LIMIT`` — nothing SQLite-specific.
+``ORDER BY`` and ``LIMIT`` — nothing SQLite-specific. What differs is the index behind the
+LIKE (migration 0004, ``db/dialects``): on PostgreSQL ``ix_household_search_key`` is a GIN
+trigram index that seeks for terms of three or more characters (shorter ones scan the
+table, about as fast as SQLite's index scan); on SQLite a B-tree and the covering
+``ix_household_list_search`` make the scan read an index instead of the table.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -97,6 +101,34 @@ def like_patterns(text: str) -> list[str]:
 
 _SEARCH_ALIAS = aliased(Household, name="household_search")
 
+# A trigram index (PostgreSQL's ix_household_search_key) can seek for terms of this many characters.
+TRIGRAM = 3
+
+
+def term_of(pattern: str) -> str:
+    """The literal text a ``like_patterns`` pattern looks for (wildcards and escapes removed)."""
+    body, out, i = pattern[1:-1], [], 0
+    while i < len(body):
+        if body[i] == ESCAPE and i + 1 < len(body):
+            i += 1
+        out.append(body[i])
+        i += 1
+    return "".join(out)
+
+
+def key_like(column: ColumnElement, pattern: str) -> ColumnElement:
+    """``column LIKE pattern``; for one- or two-character terms ``coalesce(column, '') LIKE …``.
+
+    A trigram index cannot narrow a search for fewer than three characters: asked anyway (as
+    a prepared statement's generic plan does, not knowing the pattern) it reads the whole
+    index and rechecks every row — several times slower than a plain scan. The expression
+    (which copies nothing, unlike ``|| ''``) keeps such terms away from it; on SQLite it
+    changes nothing (the scan still reads the covering index).
+    """
+    if len(term_of(pattern)) < TRIGRAM:
+        column = func.coalesce(column, literal_column("''"))
+    return column.like(pattern, escape=ESCAPE)
+
 
 def _head_name() -> ColumnElement:
     """The current 户主's name of the outer household (scalar subquery)."""
@@ -131,22 +163,24 @@ def conditions(filters: Filters, today: date | None = None, *, scan_in_order: bo
                within: Sequence[int] | None = None) -> list[ColumnElement]:
     """WHERE conditions on ``household`` for ``filters``.
 
-    ``scan_in_order``: write the text condition as ``id + 0 IN (…)`` so that it cannot be
-    answered through the primary key; the database then walks the (village, 户编号) index
-    in display order and needs no sort (see :func:`ids_query`).
+    ``scan_in_order``: test the search key on the household rows themselves (no subquery), for
+    the default order: SQLite then scans ``ix_household_list_search`` — (village, 户编号, id,
+    search key) — in display order, with no sort and no table rows; PostgreSQL looks the
+    matches up in the trigram index and sorts them (see :func:`ids_query`).
     """
     where: list[ColumnElement] = []
     patterns = like_patterns(filters.text)
-    if patterns and within is not None:
-        # Typing on: only the previous matches can still match; test just those rows.
-        where.append(Household.id.in_(list(within)))
-        where.extend(Household.search_key.like(p, escape=ESCAPE) for p in patterns)
+    if patterns and (within is not None or scan_in_order):
+        if within is not None:
+            # Typing on: only the previous matches can still match; test just those rows.
+            where.append(Household.id.in_(list(within)))
+        where.extend(key_like(Household.search_key, p) for p in patterns)
     elif patterns:
         # As a subquery on its own, the LIKE scan reads only the narrow search-key index
         # (ix_household_search_key) whatever the outer query joins and sorts by.
         inner = _SEARCH_ALIAS
-        matched = select(inner.id).where(*[inner.search_key.like(p, escape=ESCAPE) for p in patterns])
-        where.append((Household.id + 0 if scan_in_order else Household.id).in_(matched))
+        matched = select(inner.id).where(*[key_like(inner.search_key, p) for p in patterns])
+        where.append(Household.id.in_(matched))
     if filters.exit_status:
         where.append(Household.exit_status == filters.exit_status)
     if filters.attribute:
@@ -203,10 +237,11 @@ def ids_query(filters: Filters, sort: str = DEFAULT_SORT, ascending: bool = True
     """The ids of matching households in display order.
 
     The default order (village, 户编号) is the order of the ``ix_household_village_number``
-    index when village ids follow village codes (as they do when villages are entered or
-    imported in code order): then, unless a filter needs the household rows, the query walks
-    that index and tests each id against the search-key matches — no sort, no row look-ups,
-    about the same time for 50 matches as for 50,000.
+    and ``ix_household_list_search`` indexes when village ids follow village codes (as they
+    do when villages are entered or imported in code order): then, unless a filter needs the
+    household rows, SQLite walks the covering ``ix_household_list_search`` and tests each
+    search key as it goes — no sort, no row look-ups, about the same time for 50 matches as
+    for 50,000; PostgreSQL takes the matches from the trigram index and sorts them.
     """
     if (sort == DEFAULT_SORT and village_ids_in_code_order and within is None and not any(
             (filters.exit_status, filters.attribute, filters.main_cause, filters.helper_id is not None))):
