@@ -1,21 +1,135 @@
-"""Helpers shared by CLI commands."""
+"""Helpers shared by CLI commands.
+
+This module is imported while the parser is built, so it must stay cheap: no
+SQLAlchemy, openpyxl or ``desktop.core`` at module level (``desktop.core``'s
+``__init__`` loads the pinyin dictionaries). Import them inside the functions.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-from db.engine import Database
-from db.session import open_database
-from desktop.core.paths import database_location
+from desktop.cli.errors import UserError
+
+if TYPE_CHECKING:
+    from db.engine import Database
+    from desktop.core.progress import Progress
+
+JSON_HELP = "以 JSON 输出结果"
+
+
+def add_command(sub: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int], *,
+                help: str, description: str) -> argparse.ArgumentParser:  # noqa: A002 - argparse's name
+    """A sub-command whose ``run(args)`` is called with the parsed arguments."""
+    parser = sub.add_parser(name, help=help, description=description)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def add_json_flag(parser: argparse.ArgumentParser, help: str = JSON_HELP) -> None:  # noqa: A002
+    parser.add_argument("--json", action="store_true", help=help)
+
+
+# ---------------------------------------------------------------------------- the database
+
+def hide_password(location: str) -> str:
+    """``location`` with the password of a server URL replaced by ``***`` (for messages and logs)."""
+    return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", location)
 
 
 def open_db(args: argparse.Namespace) -> Database:
-    return open_database(database_location(getattr(args, "db", None)))
+    """Open the database named by ``--db`` (or ``MINGBAIKA_DB``, or the default file).
 
+    A server database (PostgreSQL URL) that cannot be reached, or a URL of a kind this
+    program has no driver for, is a :class:`UserError` naming the URL (without its password).
+    """
+    from db.session import open_database, sqlite_path
+    from desktop.core.paths import database_location
+
+    location = database_location(getattr(args, "db", None))
+    if sqlite_path(location) is not None:
+        return open_database(location)
+    from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+
+    shown = hide_password(location)
+    try:
+        return open_database(location)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise UserError(f"不支持的数据库地址“{shown}”：只能使用数据库文件路径，或 postgresql+psycopg://用户@服务器:端口/数据库名"
+                        f" 形式的地址（{type(exc).__name__}: {exc}）") from exc
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise UserError(f"无法连接数据库“{shown}”：{reason[0] if reason else type(exc).__name__}\n"
+                        "请检查服务器地址、端口、数据库名、用户名和密码，以及数据库服务器是否在运行。") from exc
+
+
+def database_label(db: Database) -> str:
+    """What names ``db`` to a user: its file, or its URL without the password."""
+    if db.path is not None:
+        return str(db.path)
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+@contextmanager
+def opened_db(args: argparse.Namespace) -> Iterator[Database]:
+    """:func:`open_db`, disposed of when the block ends (also on an error)."""
+    db = open_db(args)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def user_errors(*errors: type[BaseException]) -> Iterator[None]:
+    """Report ``errors`` raised in the block as a :class:`UserError` with the same message."""
+    try:
+        yield
+    except errors as exc:
+        raise UserError(str(exc)) from exc
+
+
+# ---------------------------------------------------------------------------- output
 
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def tty_status(render: Callable[..., str | None]) -> Callable[..., None]:
+    """A progress callback that rewrites one status line on stderr when it is a terminal.
+
+    ``render`` gets the callback's arguments and returns the line, or None to show nothing.
+    """
+
+    def show(*progress: Any) -> None:
+        if sys.stderr.isatty():
+            line = render(*progress)
+            if line is not None:
+                print(f"\r{line}", end="", file=sys.stderr)
+
+    return show
+
+
+def tty_progress(render: Callable[[int, int, str], str | None]) -> Progress:
+    """A :class:`~desktop.core.progress.Progress` that shows ``render(done, total, text)`` (see :func:`tty_status`)."""
+    from desktop.core.progress import Progress
+
+    return Progress(on_update=tty_status(render))
+
+
+def text_progress(width: int, *, clip: bool = False) -> Progress:
+    """Progress showing the work's own text, padded to ``width`` (cut to it with ``clip``)."""
+    return tty_progress(lambda _done, _total, text: f"{text[:width] if clip else text:<{width}}" if text else None)
+
+
+def end_status_line() -> None:
+    """Finish the status line of :func:`tty_status` (only a terminal has one)."""
+    if sys.stderr.isatty():
+        print(file=sys.stderr)

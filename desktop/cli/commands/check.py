@@ -6,13 +6,21 @@ import argparse
 import sys
 import time
 
-from desktop.cli.common import open_db, print_json
+from desktop.cli.common import (
+    add_command,
+    database_label,
+    end_status_line,
+    opened_db,
+    print_json,
+    tty_status,
+    user_errors,
+)
 from desktop.cli.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "check",
+    p = add_command(
+        sub, "check", run,
         help="数据检查（问题清单），有错误时退出码为 1",
         description="按内置规则检查整个数据库（或一个乡镇）的数据质量：身份证号码、重复人员、家庭结构、必填项、"
                     "致贫原因、低保五保、劳动力、收入、务工、合理性、脱贫户两不愁三保障、帮扶责任人、成员状态。"
@@ -24,7 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rule", action="append", metavar="ID", help="只运行这些规则（可多次给出）")
     p.add_argument("--year", type=int, help="检查年度（默认：设置中的工作年度，或最新的收入年度）")
     p.add_argument("--list-rules", action="store_true", help="列出全部规则后退出")
-    p.set_defaults(func=run)
 
 
 def _list_rules(as_json: bool) -> int:
@@ -49,31 +56,18 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(args.rule or ()) - set(RULES))
     if unknown:
         raise UserError(f"没有这些规则：{'、'.join(unknown)}（用 --list-rules 查看全部规则）")
-    db = open_db(args)
-    started = time.perf_counter()
-
-    def progress(done: int, total: int, text: str) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{done}/{total} {text[:40]:<40}", end="", file=sys.stderr)
-
-    try:
-        with db.session() as session:
-            try:
-                settings = check_settings.load(session)
-                year = args.year or check_settings.check_year(session, settings)
-                problems = run_checks(session, township_code=args.township, progress=progress, settings=settings,
-                                      only=args.rule, year=year)
-            except (CheckError, check_settings.SettingsError) as exc:
-                raise UserError(str(exc)) from exc
-        if sys.stderr.isatty():
-            print(file=sys.stderr)
+    with opened_db(args) as db:
+        started = time.perf_counter()
+        progress = tty_status(lambda done, total, text: f"{done}/{total} {text[:40]:<40}")
+        with db.session() as session, user_errors(CheckError, check_settings.SettingsError):
+            settings = check_settings.load(session)
+            year = args.year or check_settings.check_year(session, settings)
+            problems = run_checks(session, township_code=args.township, progress=progress, settings=settings,
+                                  only=args.rule, year=year)
+        end_status_line()
         if args.out:
-            try:
-                write_workbook(problems, args.out, year=year, source=str(db.path or ""))
-            except ExportError as exc:
-                raise UserError(str(exc)) from exc
-    finally:
-        db.dispose()
+            with user_errors(ExportError):
+                write_workbook(problems, args.out, year=year, source=database_label(db))
     errors = sum(1 for p in problems if p.severity == "错误")
     warnings = len(problems) - errors
     acknowledged = sum(1 for p in problems if p.acknowledged)

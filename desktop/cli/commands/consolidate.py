@@ -8,19 +8,25 @@ Duplicates found do not change the exit code: they are listed and written to ``-
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 
-from desktop.cli.common import open_db, print_json
+from desktop.cli.common import (
+    add_command,
+    add_json_flag,
+    end_status_line,
+    opened_db,
+    print_json,
+    text_progress,
+    user_errors,
+)
 from desktop.cli.errors import UserError
-from desktop.core.progress import Progress
 
 SHOWN = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "consolidate",
+    p = add_command(
+        sub, "consolidate", run,
         help="县级汇总：汇总多个乡镇交换表，查重复，对账",
         description="把各乡镇报送的明白卡交换表汇总到县级数据库：核验每个文件（格式版本、数据摘要；被修改或损坏的文件"
         "暂缓，除非确认采用），较新的导出（导出序号更大）替换该乡镇的数据并列出逐字段变更，较旧或相同的文件不作改动；"
@@ -36,16 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="试汇总：全部核验和查重，但不写入数据库，不写县汇总表和报表")
     p.add_argument("--operator", metavar="NAME", help="操作员姓名（记入修改日志）")
     p.add_argument("--changes", action="store_true", help="列出全部变更明细（默认只列前 30 条）")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-    p.set_defaults(func=run)
-
-
-def _progress() -> Progress:
-    def show(done: int, total: int, text: str) -> None:
-        if sys.stderr.isatty() and text:
-            print(f"\r{text[:60]:<60}", end="", file=sys.stderr)
-
-    return Progress(on_update=show)
+    add_json_flag(p)
 
 
 def _json(result) -> dict:  # noqa: ANN001 - ConsolidationResult
@@ -122,17 +119,11 @@ def run(args: argparse.Namespace) -> int:
     from desktop.core.county.consolidate import ConsolidationError, consolidate
     from desktop.core.exchange.errors import ExchangeError
 
-    db = open_db(args)
-    try:
+    with opened_db(args) as db, user_errors(ConsolidationError, ExchangeError):
         result = consolidate(db, args.files, accept_edited=args.accept_edited, operator=args.operator,
                              out=args.out, problems_out=args.problems, report_out=args.report, dry_run=args.dry_run,
-                             progress=_progress())
-    except (ConsolidationError, ExchangeError) as exc:
-        raise UserError(str(exc)) from exc
-    finally:
-        db.dispose()
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+                             progress=text_progress(60, clip=True))
+    end_status_line()
     if args.json:
         print_json(_json(result))
     else:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from typing import TYPE_CHECKING
 
-from desktop.cli.common import open_db, print_json
+from desktop.cli.common import (
+    add_command,
+    add_json_flag,
+    end_status_line,
+    opened_db,
+    print_json,
+    text_progress,
+)
 from desktop.cli.errors import UserError
-from desktop.core.exchange.errors import EditedFileError, ExchangeError, ImportRejected, write_error_workbook
-from desktop.core.exchange.importer import ImportPlan, import_workbook
-from desktop.core.progress import Progress
+
+if TYPE_CHECKING:
+    from desktop.core.exchange.importer import ImportPlan
 
 SHOWN = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "import",
+    p = add_command(
+        sub, "import", run,
         help="导入交换表（按 UUID 新增/修改，全部成功或全部不导入）",
         description="导入明白卡交换表：按 UUID 匹配，新增新记录、修改有变化的记录、相同的记录不动；"
         "有任何错误时不导入任何数据。成员不会被删除，文件中没有的记录保持不变。",
@@ -27,16 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--errors", metavar="ERR.xlsx", help="有错误时把错误清单写到这个工作簿")
     p.add_argument("--diff", action="store_true", help="列出逐字段的修改")
     p.add_argument("--operator", metavar="NAME", help="操作员姓名（记入修改日志）")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-    p.set_defaults(func=run)
-
-
-def _progress() -> Progress:
-    def show(done: int, total: int, text: str) -> None:
-        if sys.stderr.isatty() and text:
-            print(f"\r{text:<40}", end="", file=sys.stderr)
-
-    return Progress(on_update=show)
+    add_json_flag(p)
 
 
 def _report(plan: ImportPlan, args: argparse.Namespace, *, applied: bool) -> None:
@@ -65,28 +63,33 @@ def _report(plan: ImportPlan, args: argparse.Namespace, *, applied: bool) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
-    db = open_db(args)
-    try:
-        plan = import_workbook(db, args.file, dry_run=args.dry_run or False, accept_edited=args.accept_edited,
-                               operator=args.operator, progress=_progress())
-    except ImportRejected as exc:
-        if args.errors:
-            write_error_workbook(exc.problems, args.errors, source=args.file)
-        lines = [str(exc)] + [p.text() for p in exc.problems[:SHOWN]]
-        if len(exc.problems) > SHOWN:
-            lines.append(f"…… 共 {len(exc.problems)} 个问题" + (f"，全部见 {args.errors}" if args.errors else
-                                                          "（用 --errors ERR.xlsx 保存全部）"))
-        elif args.errors:
-            lines.append(f"错误清单已保存到 {args.errors}")
-        raise UserError("\n".join(lines)) from exc
-    except EditedFileError as exc:
-        raise UserError(f"{exc}\n如确认无误，请加 --accept-edited 重新导入。") from exc
-    except ExchangeError as exc:
-        raise UserError(str(exc)) from exc
-    finally:
-        db.dispose()
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    from desktop.core.exchange.errors import (
+        EditedFileError,
+        ExchangeError,
+        ImportRejected,
+        write_error_workbook,
+    )
+    from desktop.core.exchange.importer import import_workbook
+
+    with opened_db(args) as db:
+        try:
+            plan = import_workbook(db, args.file, dry_run=args.dry_run or False, accept_edited=args.accept_edited,
+                                   operator=args.operator, progress=text_progress(40))
+        except ImportRejected as exc:
+            if args.errors:
+                write_error_workbook(exc.problems, args.errors, source=args.file)
+            lines = [str(exc)] + [p.text() for p in exc.problems[:SHOWN]]
+            if len(exc.problems) > SHOWN:
+                lines.append(f"…… 共 {len(exc.problems)} 个问题" + (f"，全部见 {args.errors}" if args.errors else
+                                                              "（用 --errors ERR.xlsx 保存全部）"))
+            elif args.errors:
+                lines.append(f"错误清单已保存到 {args.errors}")
+            raise UserError("\n".join(lines)) from exc
+        except EditedFileError as exc:
+            raise UserError(f"{exc}\n如确认无误，请加 --accept-edited 重新导入。") from exc
+        except ExchangeError as exc:
+            raise UserError(str(exc)) from exc
+    end_status_line()
     if args.dry_run and plan.has_errors:
         if args.errors:
             write_error_workbook(plan.problems, args.errors, source=args.file)

@@ -10,16 +10,18 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from desktop.cli.common import open_db
+from desktop.cli.common import add_command, end_status_line, opened_db, tty_progress, user_errors
 from desktop.cli.errors import UserError
-from desktop.core.card import CardError, Selection, resolve
-from desktop.core.progress import Progress
+
+if TYPE_CHECKING:
+    from desktop.core.card import Selection
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "print",
+    p = add_command(
+        sub, "print", run,
         help="打印明白卡到PDF（每户一页）",
         description="把明白卡输出为一个PDF文件，每户一页，按村代码、村民小组、户编号排序。"
         "身份证号默认只显示前6位和后4位。每张打印的卡都记入打印记录。",
@@ -35,10 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--changed-since-last-print", action="store_true", help="只打印上次打印后有修改（或从未打印）的户")
     p.add_argument("--year", type=int, metavar="YYYY", help="年度（默认：工作年度设置，或每户最近有数据的年度）")
     p.add_argument("--operator", metavar="NAME", help="操作员（记入打印记录）")
-    p.set_defaults(func=run)
 
 
 def _selection(args: argparse.Namespace) -> Selection:
+    from desktop.core.card import Selection
+
     if args.household:
         return Selection("households", list(args.household))
     if args.village:
@@ -66,13 +69,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"输出文件夹“{out.parent}”不存在")
     if args.year is not None and not 1990 <= args.year <= 2100:
         raise UserError(f"年度“{args.year}”无效")
-    db = open_db(args)
-    try:
-        with db.session() as session:
-            try:
-                uuids = resolve(session, _selection(args), changed_only=args.changed_since_last_print)
-            except CardError as exc:
-                raise UserError(str(exc)) from exc
+    from desktop.core.card import CardError, resolve
+
+    with opened_db(args) as db:
+        with db.session() as session, user_errors(CardError):
+            uuids = resolve(session, _selection(args), changed_only=args.changed_since_last_print)
         if not uuids:
             if args.changed_since_last_print:
                 print("没有上次打印后有修改的户，未生成文件。")
@@ -81,22 +82,11 @@ def run(args: argparse.Namespace) -> int:
         app = _ensure_gui_application()  # noqa: F841 - must stay alive while painting
         from desktop.ui.printing.render import RenderError, export_pdf
 
-        tty = sys.stderr.isatty()
-
-        def show(done: int, total: int, _text: str) -> None:
-            if tty and total:
-                print(f"\r已排版 {done}/{total} 户", end="", file=sys.stderr)
-
-        try:
+        progress = tty_progress(lambda done, total, _text: f"已排版 {done}/{total} 户" if total else None)
+        with user_errors(RenderError, CardError):
             result = export_pdf(db, uuids, out, year=args.year, full_id=args.full_id,
-                                operator=args.operator or None,
-                                progress=Progress(show))
-        except (RenderError, CardError) as exc:
-            raise UserError(str(exc)) from exc
-        if tty:
-            print(file=sys.stderr)
-    finally:
-        db.dispose()
+                                operator=args.operator or None, progress=progress)
+        end_status_line()
     extra = f"（其中 {len(result.multi_page)} 户超过一页）" if result.multi_page else ""
     ids = "，完整身份证号" if args.full_id else ""
     print(f"已输出 {result.households} 户、{result.pages} 页到 {out}{extra}{ids}")

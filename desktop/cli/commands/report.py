@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from desktop.cli.common import open_db, print_json
-from desktop.cli.errors import UserError
-from desktop.core.exchange.errors import ExchangeError
-from desktop.core.exchange.report import write_report
+from desktop.cli.common import add_command, add_json_flag, opened_db, print_json, user_errors
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "report",
+    p = add_command(
+        sub, "report", run,
         help="生成汇总报表（按村统计，含图表）",
         description="生成汇总工作簿：各村户数和人数（按脱贫状态、贫困户属性）、致贫原因、帮扶措施（数量和资金）、"
         "人均纯收入分组（对照当年贫困线），并附 Excel 图表。",
@@ -20,18 +17,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", metavar="OUT.xlsx", help="输出文件")
     p.add_argument("--year", type=int, metavar="YYYY", help="收入和措施的年度（默认：最近有收入记录的年度）")
     p.add_argument("--township", action="append", metavar="CODE", help="只统计这个乡镇（可重复）")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-    p.set_defaults(func=run)
+    add_json_flag(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    db = open_db(args)
-    try:
+    from desktop.core.exchange.errors import ExchangeError
+    from desktop.core.exchange.report import write_report
+
+    with opened_db(args) as db, user_errors(ExchangeError):
         result = write_report(db, args.out, year=args.year, township_codes=args.township)
-    except ExchangeError as exc:
-        raise UserError(str(exc)) from exc
-    finally:
-        db.dispose()
     if args.json:
         print_json({"path": str(result.path), "year": result.year, "line": result.line,
                     "villages": result.villages, "households": result.households, "people": result.people,

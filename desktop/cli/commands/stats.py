@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from desktop.cli.common import open_db, print_json
-from desktop.core.stats import TABLE_LABELS, table_counts
+from desktop.cli.common import add_command, add_json_flag, opened_db, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("stats", help="显示各表记录数", description="显示数据库中各表的记录数。")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.set_defaults(func=run)
+    p = add_command(sub, "stats", run, help="显示各表记录数", description="显示数据库中各表的记录数。")
+    add_json_flag(p, "以 JSON 输出")
 
 
 def run(args: argparse.Namespace) -> int:
-    db = open_db(args)
-    try:
-        with db.session() as session:
-            counts = table_counts(session)
-    finally:
-        db.dispose()
+    from desktop.core.stats import TABLE_LABELS, table_counts
+
+    with opened_db(args) as db, db.session() as session:
+        counts = table_counts(session)
     if args.json:
         print_json(counts)
     else:

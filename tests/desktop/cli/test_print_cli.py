@@ -27,7 +27,8 @@ def pages(path: Path) -> list[str]:
 
 @pytest.fixture
 def db_file(demo_db) -> str:
-    return str(demo_db.path)
+    """What ``--db`` is given: the database's URL, a SQLite file's or a PostgreSQL database's."""
+    return demo_db.engine.url.render_as_string(hide_password=False)
 
 
 def _group(demo_db, name: str) -> list[str]:
