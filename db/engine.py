@@ -2,7 +2,8 @@
 
 SQLite connections get foreign keys, WAL, a busy timeout and full sync on every
 connect. Nothing here is SQLite-only except inside ``_sqlite_pragmas``: a
-SQLAlchemy URL for another dialect works the same way.
+SQLAlchemy URL for another dialect works the same way (a PostgreSQL server gets a
+connect timeout and, when opened read-only, read-only transactions).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 5000
+#: Seconds to wait for a database server before reporting that it cannot be reached.
+CONNECT_TIMEOUT_S = 10
 
 
 def to_url(location: str | Path) -> str:
@@ -36,7 +39,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.close()
 
 
-def make_engine(location: str | Path, *, echo: bool = False) -> Engine:
+def _server_connect_args(url: URL, read_only: bool) -> dict:
+    """libpq options for a database server (psycopg): a bounded wait, and read-only when asked."""
+    args: dict = {}
+    if url.get_backend_name() == "postgresql":
+        if "connect_timeout" not in url.query:
+            args["connect_timeout"] = CONNECT_TIMEOUT_S
+        if "application_name" not in url.query:
+            args["application_name"] = "mingbaika"
+        if read_only:
+            args["options"] = "-c default_transaction_read_only=on"
+    return args
+
+
+def make_engine(location: str | Path, *, echo: bool = False, read_only: bool = False) -> Engine:
+    """An engine for a file path or URL. ``read_only`` applies to server URLs (a SQLite file is
+    opened read-only through its URL, see :func:`db.session.readonly_url`)."""
     text = str(location)
     if "://" in text:
         url = make_url(text)
@@ -46,7 +64,8 @@ def make_engine(location: str | Path, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_engine(url, echo=echo, pool_pre_ping=True,
+                               connect_args=_server_connect_args(url, read_only))
     return engine
 
 
@@ -88,6 +107,6 @@ class Database:
         self.engine.dispose()
 
 
-def connect(location: str | Path, *, echo: bool = False) -> Database:
-    engine = make_engine(location, echo=echo)
+def connect(location: str | Path, *, echo: bool = False, read_only: bool = False) -> Database:
+    engine = make_engine(location, echo=echo, read_only=read_only)
     return Database(engine=engine, session_factory=sessionmaker(engine, expire_on_commit=False))

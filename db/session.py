@@ -12,6 +12,10 @@ raises :class:`~db.errors.DatabaseOpenError` with ``kind``:
 
 The file is never modified on any of these paths. :func:`open_database` then connects,
 takes a verified backup before every schema migration (:mod:`db.backup`) and upgrades.
+
+A SQLAlchemy URL of a database server (``postgresql+psycopg://user:pw@host:port/name``)
+is examined by :func:`inspect_server` instead, with the same kinds plus ``unreachable``,
+``login_failed`` and ``missing``; messages name host, port and database, never the password.
 """
 
 from __future__ import annotations
@@ -19,6 +23,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from db import audit as _audit  # noqa: F401 - installs the audit listener
 from db import migrate
@@ -181,6 +190,124 @@ def inspect_file(path: Path, *, integrity: bool = True) -> FileStatus:
         con.close()
 
 
+# ----------------------------------------------------------------------------- database servers
+
+#: SQLSTATEs of a refused login (invalid_password, invalid_authorization_specification).
+_LOGIN_REFUSED = {"28P01", "28000"}
+#: SQLSTATE of a database name the server does not have (invalid_catalog_name).
+_NO_SUCH_DATABASE = "3D000"
+
+
+def safe_location(location: str | Path) -> str:
+    """``location`` fit to show or log: a URL with its password replaced by ``***``."""
+    text_location = str(location)
+    if "://" not in text_location:
+        return text_location
+    try:
+        return make_url(text_location).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "（格式不对的数据库地址）"
+
+
+def server_label(url: URL) -> str:
+    """“服务器 host 端口 port 上的数据库“name””, for messages — never the password."""
+    host = url.host or "本机"
+    port = url.port or "默认"
+    return f"服务器 {host} 端口 {port} 上的数据库“{url.database or ''}”"
+
+
+def _driver_detail(exc: BaseException, url: URL) -> str:
+    """The driver's first line, with the password taken out should the driver ever echo it."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    detail = lines[0] if lines else type(orig).__name__
+    if url.password:
+        detail = detail.replace(str(url.password), "***")
+    return detail
+
+
+def _server_error(url: URL, exc: BaseException) -> DatabaseOpenError:
+    label = server_label(url)
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if state is None:  # libpq reports a refused connection as text only; the server's reason follows "FATAL:"
+        message = str(getattr(exc, "orig", None) or exc)
+        reason = message.split("FATAL:", 1)[1] if "FATAL:" in message else ""
+        if 'database "' in reason and "does not exist" in reason:
+            state = _NO_SUCH_DATABASE
+        elif "authentication" in reason or "pg_hba.conf" in reason or ('role "' in reason and "does not exist" in reason):
+            state = "28000"
+        elif reason:
+            state = "FATAL"
+    if state in _LOGIN_REFUSED:
+        why, kind = f"登录被拒绝：用户名“{url.username or ''}”或密码不对，或此用户无权连接", "login_failed"
+    elif state == _NO_SUCH_DATABASE:
+        why, kind = "服务器上没有这个数据库，请检查数据库名，或请管理员先创建它", "missing"
+    elif state is None:
+        why, kind = "无法连接到数据库服务器（服务器未启动、地址或端口不对，或被防火墙阻挡）", "unreachable"
+    else:
+        why, kind = "服务器拒绝了请求", "other"
+    return DatabaseOpenError(f"无法打开{label}：{why}。\n详细信息：{_driver_detail(exc, url)}",
+                             path=url.render_as_string(hide_password=True), kind=kind)
+
+
+def inspect_server(database: Database) -> str | None:
+    """Look at a server database before migrating it; return its schema revision (None: empty).
+
+    Raises :class:`~db.errors.DatabaseOpenError` naming host, port and database (never the
+    password) when the server cannot be reached, refuses the login, has no such database,
+    holds another program's tables (``not_database``) or a newer Mingbaika schema (``newer``).
+    Nothing is written.
+    """
+    url = database.engine.url
+    try:
+        with database.engine.connect() as conn:
+            tables = set(sa_inspect(conn).get_table_names())
+            revision = None
+            if "alembic_version" in tables:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError as exc:
+        raise _server_error(url, exc) from None
+    label = server_label(url)
+    ours = SIGNATURE_TABLES <= tables
+    foreign = DatabaseOpenError(f"{label}不是明白卡数据库（其中已有其他程序的数据表），已停止打开，未作任何改动。",
+                                path=url.render_as_string(hide_password=True), kind="not_database")
+    if tables and not ours and revision is None:
+        raise foreign
+    if revision is not None and revision not in migrate.known_revisions():
+        if not ours:
+            raise foreign
+        raise DatabaseOpenError(f"{label}由更新版本的明白卡创建（结构版本 {revision}），本程序无法识别。"
+                                "请升级本程序后再打开。数据库未作任何改动。",
+                                path=url.render_as_string(hide_password=True), kind="newer")
+    return revision
+
+
+def _open_server(location: str | Path, *, upgrade: bool, read_only: bool) -> Database:
+    """Open a database on a server (PostgreSQL): inspect, then upgrade unless read-only."""
+    try:
+        database = connect(location, read_only=read_only)
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseOpenError(f"无法识别的数据库地址（格式不对或不支持）：{exc}",
+                                path=safe_location(location), kind="other") from None
+    except ImportError as exc:  # the driver is not installed
+        raise DatabaseOpenError(f"无法打开“{safe_location(location)}”：缺少数据库驱动（{exc.name}）。",
+                                path=safe_location(location), kind="other") from None
+    try:
+        revision = inspect_server(database)
+        if revision is not None and revision not in migrate.script_heads() and read_only:
+            raise DatabaseOpenError(f"{server_label(database.engine.url)}需要先升级结构，只读方式无法打开。",
+                                    path=safe_location(location), kind="other")
+        if upgrade and not read_only and revision not in migrate.script_heads():
+            try:
+                migrate.upgrade(database.engine)
+            except DBAPIError as exc:
+                raise _server_error(database.engine.url, exc) from None
+    except BaseException:
+        database.dispose()
+        raise
+    return database
+
+
 def readonly_url(path: Path) -> str:
     """A SQLAlchemy URL that opens ``path`` read-only."""
     return f"sqlite:///file:{path.resolve().as_posix()}?mode=ro&uri=true"
@@ -208,11 +335,8 @@ def open_database(
     the file so that no write can reach it (a second instance while another holds the lock).
     """
     path = sqlite_path(location)
-    if path is None:  # another dialect: nothing to inspect on disk
-        database = connect(location)
-        if upgrade and not read_only and migrate.needs_upgrade(database.engine):
-            migrate.upgrade(database.engine)
-        return database
+    if path is None:  # a database server: nothing to inspect on disk
+        return _open_server(location, upgrade=upgrade, read_only=read_only)
     status = inspect_file(path, integrity=integrity)
     if read_only:
         if not status.exists:

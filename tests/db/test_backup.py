@@ -72,6 +72,7 @@ def test_backup_of_a_live_database_is_a_consistent_snapshot(source: Path, settin
     assert count(made.path, "visit") == count(source, "visit") > 0
 
 
+@pytest.mark.sqlite_only  # a backup is a verified copy of the SQLite file
 def test_backup_accepts_an_open_database_object(demo_db, settings: BackupSettings) -> None:
     made = backup.backup_now(demo_db, "import", settings=settings)
     assert made.reason == "import" and count(made.path) == 300

@@ -11,6 +11,7 @@ from db.models import County, Household
 from db.session import open_database
 
 
+@pytest.mark.sqlite_only  # SQLite connection settings (PRAGMAs)
 def test_pragmas_are_set(database) -> None:
     with database.engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -68,12 +69,13 @@ def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
     assert info.value.kind == "not_database"
 
 
-def test_newer_schema_is_refused(database, db_path: Path) -> None:
+def test_newer_schema_is_refused(database) -> None:
+    location = database.engine.url.render_as_string(hide_password=False)
     with database.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num='9999_future'"))
     database.dispose()
     with pytest.raises(DatabaseOpenError) as info:
-        open_database(db_path)
+        open_database(location)
     assert info.value.kind == "newer"
     assert "更新版本" in str(info.value)
 
