@@ -190,10 +190,9 @@ def round2(townships: Towns) -> Round2:
 
 
 @pytest.fixture
-def county_db(tmp_path: Path):
-    db = open_database(tmp_path / "county.sqlite3")
-    yield db
-    db.dispose()
+def county_db(new_database):
+    """An empty county database on this test's backend (the township inputs are workbooks)."""
+    return new_database(name="county")
 
 
 def township_code_of_household(session, household_uuid: str) -> str:
