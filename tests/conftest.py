@@ -45,14 +45,19 @@ def _active_backends(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Tests that use ``database``/``demo_db``/``backend`` run once per active backend."""
-    if "backend" not in metafunc.fixturenames:
-        return
-    backends = _active_backends(metafunc.config)
-    if len(backends) == 1 or metafunc.definition.get_closest_marker("sqlite_only"):
-        return
-    params = [pytest.param(b, marks=[pytest.mark.postgresql] if b == POSTGRESQL else []) for b in backends]
-    metafunc.parametrize("backend", params, indirect=True, ids=backends)
+    """Tests that use ``database``/``demo_db``/``backend`` run once per active backend.
+
+    ``module_backend`` is the same for fixtures shared by a module (``module_new_database``):
+    the module's tests run on SQLite first, then on PostgreSQL, each with one set of databases.
+    """
+    for name, scope in (("backend", "function"), ("module_backend", "module")):
+        if name not in metafunc.fixturenames:
+            continue
+        backends = _active_backends(metafunc.config)
+        if len(backends) == 1 or metafunc.definition.get_closest_marker("sqlite_only"):
+            continue
+        params = [pytest.param(b, marks=[pytest.mark.postgresql] if b == POSTGRESQL else []) for b in backends]
+        metafunc.parametrize(name, params, indirect=True, ids=backends, scope=scope)
 
 
 @pytest.fixture
@@ -71,22 +76,30 @@ def pg_server(request: pytest.FixtureRequest):
     server.close()
 
 
-@pytest.fixture
-def new_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
-    """A factory of fresh, migrated, empty databases on this test's backend.
+@pytest.fixture(scope="module")
+def module_backend(request: pytest.FixtureRequest) -> str:
+    """The backend of this module's shared databases (see ``module_new_database``)."""
+    return getattr(request, "param", SQLITE)
 
-    ``new_database()`` returns an open :class:`db.engine.Database`; call it twice for two
-    databases (e.g. two townships). Everything is disposed and dropped after the test.
+
+def _database_factory(backend: str, folder: Path, request: pytest.FixtureRequest):
+    """``(make, cleanup)``: ``make(template=None, name="db")`` opens a fresh database on ``backend``.
+
+    ``template``: on SQLite a file to copy, on PostgreSQL a template database's name (from
+    ``pg_server.template``); the keyword ``demo=True`` copies the 300-household demo database.
     """
     opened = []
     created: list[str] = []
     server = request.getfixturevalue("pg_server") if backend == POSTGRESQL else None
 
-    def make(template: str | None = None, name: str = "db"):
+    def make(template: str | Path | None = None, name: str = "db", *, demo: bool = False):
+        if demo:
+            template = (request.getfixturevalue("demo_db_file") if server is None
+                        else server.template("demo300", lambda url: _fill_demo(url, 300, 7)))
         if server is None:
-            path = tmp_path / f"{name}.sqlite3"
+            path = folder / f"{name}.sqlite3"
             if path.exists():
-                path = tmp_path / f"{name}-{len(opened)}.sqlite3"
+                path = folder / f"{name}-{len(opened)}.sqlite3"
             if template:
                 shutil.copyfile(template, path)
             db = open_database(path)
@@ -97,11 +110,35 @@ def new_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
         opened.append(db)
         return db
 
+    def cleanup() -> None:
+        for db in opened:
+            db.dispose()
+        for pg_name in created:
+            server.drop(pg_name)
+
+    return make, cleanup
+
+
+@pytest.fixture
+def new_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """A factory of fresh, migrated, empty databases on this test's backend.
+
+    ``new_database()`` returns an open :class:`db.engine.Database`; call it twice for two
+    databases (e.g. two townships); ``new_database(demo=True)`` gives a copy of the demo
+    database. Everything is disposed and dropped after the test.
+    """
+    make, cleanup = _database_factory(backend, tmp_path, request)
     yield make
-    for db in opened:
-        db.dispose()
-    for pg_name in created:
-        server.drop(pg_name)
+    cleanup()
+
+
+@pytest.fixture(scope="module")
+def module_new_database(module_backend: str, tmp_path_factory: pytest.TempPathFactory,
+                        request: pytest.FixtureRequest):
+    """``new_database`` for fixtures shared by a module's tests; dropped after the module."""
+    make, cleanup = _database_factory(module_backend, tmp_path_factory.mktemp("moduledb"), request)
+    yield make
+    cleanup()
 
 
 def _migrate_url(url: str) -> None:
@@ -144,7 +181,4 @@ def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_db(backend: str, demo_db_file: Path, new_database, request: pytest.FixtureRequest):
     """A private, writable copy of the 300-household demo database on this test's backend."""
-    if backend == SQLITE:
-        return new_database(template=demo_db_file, name="demo")
-    server = request.getfixturevalue("pg_server")
-    return new_database(template=server.template("demo300", lambda url: _fill_demo(url, 300, 7)))
+    return new_database(name="demo", demo=True)

@@ -38,3 +38,8 @@ def for_dialect(bind: Session | Connection | Engine) -> ModuleType:
 def after_explicit_ids(session: Session, tables: list) -> None:  # noqa: ANN001 - sqlalchemy Tables
     """Call after inserting rows with ids chosen in Python (bulk imports, the demo generator)."""
     for_dialect(session).after_explicit_ids(session, tables)
+
+
+def allow_broken_references(connection: Connection) -> None:
+    """Let ``connection`` write rows with dangling foreign keys (planted demo faults, tests)."""
+    for_dialect(connection).allow_broken_references(connection)

@@ -81,3 +81,15 @@ def query_plan(session: Session, statement: Executable) -> str:
     compiled = statement.compile(dialect=connection.dialect)
     rows = connection.exec_driver_sql(f"EXPLAIN {compiled.string}", dict(compiled.params))
     return "\n".join(str(r[0]) for r in rows)
+
+
+# ----------------------------------------------------------------------------- demo and test data
+
+
+def allow_broken_references(connection: Connection) -> None:
+    """Let this connection write rows whose foreign keys point nowhere (planted demo faults only).
+
+    Replica mode skips the foreign-key triggers for this session; only a superuser may set it
+    (the throw-away test server's role is one). Never used on clerks' data.
+    """
+    connection.exec_driver_sql("SET session_replication_role = replica")

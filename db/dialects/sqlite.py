@@ -46,3 +46,14 @@ def query_plan(session: Session, statement: Executable) -> str:
     """SQLite's plan for ``statement`` (EXPLAIN QUERY PLAN), as one string."""
     sql = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
     return "\n".join(str(r[-1]) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+
+
+# ----------------------------------------------------------------------------- demo and test data
+
+
+def allow_broken_references(connection: Connection) -> None:
+    """Let this connection write rows whose foreign keys point nowhere (planted demo faults only).
+
+    Must run before the connection's transaction begins: SQLite ignores the PRAGMA inside one.
+    """
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")

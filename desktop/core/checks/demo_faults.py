@@ -12,14 +12,14 @@ Only ever run this on demo data: it edits households in place.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from db.base import new_uuid
@@ -1172,18 +1172,25 @@ def plant_all(session: Session, year: int = 2017, rules: list[str] | None = None
     return planted
 
 
-def plant_orphan(path: str) -> Planted:
-    """STR08: a member whose household does not exist (written with foreign keys off)."""
+def plant_orphan(location: str | Path) -> Planted:
+    """STR08: a member whose household does not exist (written with foreign keys off).
+
+    ``location``: the database's file path or URL (SQLite or PostgreSQL).
+    """
+    from db.dialects import allow_broken_references
+    from db.engine import make_engine
+
     uuid = new_uuid()
-    con = sqlite3.connect(path)
+    stamp = datetime(2017, 12, 31, 23, 0, 0)
+    engine = make_engine(location)
     try:
-        con.execute("PRAGMA foreign_keys=OFF")
-        stamp = "2017-12-31 23:00:00.000000"
-        con.execute(
-            "INSERT INTO member (uuid, household_id, seq, name, sex, id_type, status, created_at, updated_at)"
-            " VALUES (?, ?, 1, '无户成员', '男', '居民身份证', '正常', ?, ?)",
-            (uuid, 999_999_999, stamp, stamp))
-        con.commit()
+        with engine.connect() as con:
+            allow_broken_references(con)
+            con.execute(
+                text("INSERT INTO member (uuid, household_id, seq, name, sex, id_type, status, created_at, updated_at)"
+                     " VALUES (:uuid, :hid, 1, '无户成员', '男', '居民身份证', '正常', :at, :at)"),
+                {"uuid": uuid, "hid": 999_999_999, "at": stamp})
+            con.commit()
     finally:
-        con.close()
+        engine.dispose()
     return Planted("STR08", None, uuid)

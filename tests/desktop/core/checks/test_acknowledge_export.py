@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
 
 from db.models import AuditLog, CheckAcknowledgement
-from db.session import open_database
 from desktop.core.checks import demo_faults as faults
 from desktop.core.checks import run_checks
 from desktop.core.checks.acknowledge import AcknowledgeError, acknowledge, history, revoke
@@ -18,14 +16,10 @@ from desktop.core.households import history as household_history
 
 
 @pytest.fixture
-def db(demo_db_file: Path, tmp_path: Path):
-    path = tmp_path / "ack.sqlite3"
-    shutil.copyfile(demo_db_file, path)
-    database = open_database(path)
-    with database.session() as session:
+def db(demo_db):
+    with demo_db.session() as session:
         faults.plant_all(session, 2017, rules=["PLA10", "ID04", "HLP04"])
-    yield database
-    database.dispose()
+    return demo_db
 
 
 def _problems(db) -> dict:

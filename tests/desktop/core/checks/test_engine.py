@@ -3,17 +3,14 @@ the fast ID-number and income arithmetic (checked against the reference code).""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from db.models import CheckAcknowledgement, Household, Member, Setting
-from db.session import open_database
 from desktop.core import idnumber
 from desktop.core.checks import RULES, CheckError, Problem, check_household, has_errors, run_checks
 from desktop.core.checks import demo_faults as faults
@@ -28,14 +25,10 @@ TODAY = date.today()
 
 
 @pytest.fixture
-def planted_db(demo_db_file: Path, tmp_path: Path):
-    path = tmp_path / "p.sqlite3"
-    shutil.copyfile(demo_db_file, path)
-    db = open_database(path)
-    with db.session() as session:
+def planted_db(demo_db):
+    with demo_db.session() as session:
         faults.plant_all(session, 2017, rules=["ID04", "STR05", "PLA10", "MEM07", "HLP03"])
-    yield db
-    db.dispose()
+    return demo_db
 
 
 def test_has_errors() -> None:
@@ -131,8 +124,8 @@ def test_acknowledged_warnings_are_marked(planted_db) -> None:
         assert not any(p.acknowledged for p in run_checks(s))
 
 
-def test_one_township_only(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "county.sqlite3")
+def test_one_township_only(new_database) -> None:
+    db = new_database(name="county")
     with db.session() as s:
         generate(s, DemoOptions(households=30, seed=1, township_code="411726100000", township_name="泌水镇"))
         generate(s, DemoOptions(households=30, seed=2, township_code="411726101000", township_name="羊册镇"))
@@ -152,8 +145,8 @@ def test_one_township_only(tmp_path: Path) -> None:
     assert one[0].village is not None
 
 
-def test_duplicate_across_townships_is_seen_from_either(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "county.sqlite3")
+def test_duplicate_across_townships_is_seen_from_either(new_database) -> None:
+    db = new_database(name="county")
     with db.session() as s:
         generate(s, DemoOptions(households=10, seed=1, township_code="411726100000", township_name="泌水镇"))
         generate(s, DemoOptions(households=10, seed=2, township_code="411726101000", township_name="羊册镇"))

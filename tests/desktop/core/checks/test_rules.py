@@ -5,13 +5,10 @@ fault exactly once."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from db.session import open_database
 from desktop.core.checks import RULES, check_household, run_checks
 from desktop.core.checks import demo_faults as faults
 from desktop.core.checks.engine import CATEGORIES
@@ -21,28 +18,19 @@ ORM_RULES = sorted(r for r, c in faults.CASES.items() if not c.needs_commit)
 
 
 @pytest.fixture(scope="module")
-def scratch_db(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory):
-    """One private copy of the demo database; every test rolls back its changes."""
-    path = tmp_path_factory.mktemp("checks") / "scratch.sqlite3"
-    shutil.copyfile(demo_db_file, path)
-    db = open_database(path)
-    yield db
-    db.dispose()
+def scratch_db(module_new_database):
+    """One private copy of the demo database (per backend); every test rolls back its changes."""
+    return module_new_database(name="scratch", demo=True)
 
 
 @pytest.fixture(scope="module")
-def planted(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory):
+def planted(module_new_database):
     """A demo database with one planted fault per rule (committed) and what was planted."""
-    path = tmp_path_factory.mktemp("planted") / "planted.sqlite3"
-    shutil.copyfile(demo_db_file, path)
-    db = open_database(path)
+    db = module_new_database(name="planted", demo=True)
     with db.session() as session:
         items = faults.plant_all(session, YEAR)
-    db.dispose()
-    items.append(faults.plant_orphan(str(path)))
-    db = open_database(path)
-    yield db, items
-    db.dispose()
+    items.append(faults.plant_orphan(db.engine.url.render_as_string(hide_password=False)))
+    return db, items
 
 
 def _session(db):
@@ -59,13 +47,9 @@ def test_registry_is_complete_and_well_formed() -> None:
         assert r.title and r.description, r.id
 
 
-def test_clean_demo_data_raises_nothing(demo_db_file: Path, tmp_path: Path) -> None:
-    path = tmp_path / "clean.sqlite3"
-    shutil.copyfile(demo_db_file, path)
-    db = open_database(path)
-    with db.session() as session:
+def test_clean_demo_data_raises_nothing(demo_db) -> None:
+    with demo_db.session() as session:
         problems = run_checks(session)
-    db.dispose()
     assert problems == [], [p.message for p in problems[:10]]
 
 
