@@ -220,19 +220,29 @@ def parse_text(raw: Any, column: fmt.Column) -> str | None:
     return text
 
 
+#: INTEGER columns are 32-bit on PostgreSQL (SQLite would take any size): refuse what does not fit.
+INT_LIMIT = 2**31
+
+
+def _in_int_range(value: int) -> int:
+    if not -INT_LIMIT <= value < INT_LIMIT:
+        raise CellError("数值过大", "range")
+    return value
+
+
 def parse_int(raw: Any, column: fmt.Column) -> int | None:
     if isinstance(raw, bool):
         raise CellError("应为整数", "type")
     if isinstance(raw, int):
-        return raw
+        return _in_int_range(raw)
     if isinstance(raw, float):
         if raw.is_integer():
-            return int(raw)
+            return _in_int_range(int(raw))
         raise CellError("应为整数，不能有小数", "type")
     if isinstance(raw, str):
         text = raw.strip().replace(",", "")
         if re.fullmatch(r"[+-]?\d+(?:\.0+)?", text):
-            return int(Decimal(text))
+            return _in_int_range(int(Decimal(text)))
     raise CellError("应为整数", "type")
 
 

@@ -426,3 +426,34 @@ def test_corpus_has_at_least_30_cases() -> None:
         "test_the_unmodified_workbook_imports", "test_identity_edit_keeps_import_working",
         "test_cell_errors_name_row_column_and_value")]
     assert len(CASES) + len(file_level) >= 30
+
+
+def test_values_a_server_would_refuse_are_cell_errors_on_every_backend(database, tiny_workbook: Path,
+                                                                        tmp_path: Path, table_dump) -> None:
+    """PostgreSQL enforces VARCHAR lengths and 32-bit INTEGER; SQLite does not. The import must
+    name sheet, row, column and value on both instead of failing in the database."""
+    def change(wb):
+        ws = wb["贫困户"]
+        set_cell(ws, 2, "家庭人口数", 99_999_999_999)
+        set_cell(ws, 3, "自然村", "长" * 51)
+        set_cell(ws, 4, "自然村", "长" * 50)  # exactly the limit: fine
+
+    bad = edit(tiny_workbook, tmp_path / "big.xlsx", change)
+    before = table_dump(database)
+    with pytest.raises(ImportRejected) as caught:
+        import_workbook(database, bad, accept_edited=True)
+    # (rows of other sheets that refer to the two refused households follow as unknown_ref)
+    found = {(p.sheet, p.row, p.column, p.code): p for p in caught.value.problems if p.sheet == "贫困户"}
+    assert set(found) == {("贫困户", 2, "家庭人口数", "range"), ("贫困户", 3, "自然村", "too_long")}
+    assert "99999999999" in found[("贫困户", 2, "家庭人口数", "range")].text()
+    assert "最多 50 个" in found[("贫困户", 3, "自然村", "too_long")].text()
+    assert table_dump(database) == before
+
+    def fix(wb):
+        change(wb)
+        set_cell(wb["贫困户"], 2, "家庭人口数", 2_147_483_647)  # the largest INTEGER
+        set_cell(wb["贫困户"], 3, "自然村", "长" * 50)
+
+    good = edit(tiny_workbook, tmp_path / "fits.xlsx", fix)
+    plan = import_workbook(database, good, accept_edited=True)
+    assert not plan.has_errors
