@@ -121,7 +121,7 @@ def test_flush_guard_ignores_unchanged_legacy_values(demo_db) -> None:
     from sqlalchemy import text
 
     with demo_db.engine.begin() as conn:  # a value that predates the guard, written bypassing the ORM
-        conn.execute(text("UPDATE household SET natural_village = 'a' || char(7) || 'b' WHERE id = 1"))
+        conn.execute(text("UPDATE household SET natural_village = :v WHERE id = 1"), {"v": "a\x07b"})
     with demo_db.session() as s:
         household = s.get(Household, 1)
         household.phone = "13912345678"  # editing another field is not blocked by the old value
