@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,35 +37,12 @@ def add_json_flag(parser: argparse.ArgumentParser, help: str = JSON_HELP) -> Non
 
 # ---------------------------------------------------------------------------- the database
 
-def hide_password(location: str) -> str:
-    """``location`` with the password of a server URL replaced by ``***`` (for messages and logs)."""
-    return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", location)
-
-
 def open_db(args: argparse.Namespace) -> Database:
-    """Open the database named by ``--db`` (or ``MINGBAIKA_DB``, or the default file).
-
-    A server database (PostgreSQL URL) that cannot be reached, or a URL of a kind this
-    program has no driver for, is a :class:`UserError` naming the URL (without its password).
-    """
-    from db.session import open_database, sqlite_path
+    """Open the database named by ``--db`` (or ``MINGBAIKA_DB``, or the default file): a file or a server URL."""
+    from db.session import open_database
     from desktop.core.paths import database_location
 
-    location = database_location(getattr(args, "db", None))
-    if sqlite_path(location) is not None:
-        return open_database(location)
-    from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
-
-    shown = hide_password(location)
-    try:
-        return open_database(location)
-    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
-        raise UserError(f"不支持的数据库地址“{shown}”：只能使用数据库文件路径，或 postgresql+psycopg://用户@服务器:端口/数据库名"
-                        f" 形式的地址（{type(exc).__name__}: {exc}）") from exc
-    except (OperationalError, InterfaceError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        raise UserError(f"无法连接数据库“{shown}”：{reason[0] if reason else type(exc).__name__}\n"
-                        "请检查服务器地址、端口、数据库名、用户名和密码，以及数据库服务器是否在运行。") from exc
+    return open_database(database_location(getattr(args, "db", None)))
 
 
 def database_label(db: Database) -> str:

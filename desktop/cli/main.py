@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 from db.errors import DatabaseOpenError
 from desktop import __version__
-from desktop.cli.common import hide_password
 from desktop.cli.errors import UserError
 from desktop.cli.registry import LazyCommands, discover
 
@@ -67,9 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("已取消。", file=sys.stderr)
         return EXIT_DATA
     except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
+        from db.session import safe_location
         from desktop.core.logsetup import log_unexpected
 
-        command_line = " ".join(hide_password(arg) for arg in (argv or sys.argv[1:]))
+        command_line = " ".join(safe_location(arg) for arg in (argv or sys.argv[1:]))  # no passwords in the log
         log_file = log_unexpected(exc, context=f"mingbaika-cli {command_line}")
         print(f"程序内部错误（{type(exc).__name__}: {exc}），详情已记录到 {log_file}", file=sys.stderr)
         return EXIT_INTERNAL

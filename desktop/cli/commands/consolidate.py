@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("files", nargs="+", metavar="IN.xlsx", help="乡镇交换表文件（可多个）")
     p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                   help="县级数据库文件（也可写在命令名之前）；新文件会被建成县级汇总库")
+                   help="县级数据库：文件路径或服务器数据库地址（也可写在命令名之前）；新的空数据库会被建成县级汇总库")
     p.add_argument("--out", metavar="county.xlsx", help="写出县汇总表（交换表格式，含全部乡镇），并读回对账")
     p.add_argument("--problems", metavar="problems.xlsx", help="写出问题清单（文件核验、对账、变更明细、重复人员）")
     p.add_argument("--report", metavar="report.xlsx", help="写出汇总报表（按乡镇、按村）")

@@ -20,36 +20,17 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("location", "shown"), [
-    (f"postgresql+psycopg://clerk:{SECRET}@10.0.0.5:5432/county", "postgresql+psycopg://clerk:***@10.0.0.5:5432/county"),
-    ("postgresql+psycopg://clerk@10.0.0.5/county", "postgresql+psycopg://clerk@10.0.0.5/county"),
-    ("/home/clerk/数据/mingbaika.sqlite3", "/home/clerk/数据/mingbaika.sqlite3"),
-    ("sqlite:////tmp/a:b@c.sqlite3", "sqlite:////tmp/a:b@c.sqlite3"),
+@pytest.mark.parametrize(("location", "expected"), [
+    (f"postgresql+psycopg://clerk:{SECRET}@127.0.0.1:1/county", "无法打开服务器 127.0.0.1 端口 1 上的数据库“county”"),
+    (f"mysql://clerk:{SECRET}@localhost/county", "缺少数据库驱动"),
 ])
-def test_hide_password(location: str, shown: str) -> None:
-    assert common.hide_password(location) == shown
-
-
-def test_unreachable_server_is_a_user_error_without_the_password() -> None:
-    args = argparse.Namespace(db=f"postgresql+psycopg://clerk:{SECRET}@127.0.0.1:1/county")
-    with pytest.raises(UserError) as caught:
-        common.open_db(args)
-    message = str(caught.value)
-    assert message.startswith("无法连接数据库“postgresql+psycopg://clerk:***@127.0.0.1:1/county”：")
-    assert "请检查服务器地址、端口、数据库名、用户名和密码" in message
-    assert SECRET not in message
-
-
-def test_unsupported_url_is_a_user_error() -> None:
-    with pytest.raises(UserError, match="不支持的数据库地址“mysql://clerk:\\*\\*\\*@localhost/county”"):
-        common.open_db(argparse.Namespace(db=f"mysql://clerk:{SECRET}@localhost/county"))
-
-
-def test_cli_exits_1_on_an_unreachable_server(capsys: pytest.CaptureFixture) -> None:
-    code = main(["--db", f"postgresql+psycopg://clerk:{SECRET}@127.0.0.1:1/county", "stats"])
+def test_a_server_url_that_cannot_be_opened_exits_1_without_the_password(location: str, expected: str,
+                                                                         capsys: pytest.CaptureFixture) -> None:
+    code = main(["--db", location, "stats"])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("错误：无法连接数据库") and "Traceback" not in err and SECRET not in err
+    assert err.startswith("错误：") and expected in err
+    assert "Traceback" not in err and SECRET not in err
 
 
 def test_the_log_of_an_unexpected_error_hides_the_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
