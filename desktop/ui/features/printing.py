@@ -3,9 +3,13 @@
 Every entry opens the same small dialog (:class:`PrintOptionsDialog`) with the
 scope (selected households / a village / a group / everything), the year, "only
 cards changed since their last print" and "print full ID numbers" (off unless
-ticked each time); the entry decides which button is the default. Gathering
-data, printing and PDF export run off the GUI thread through ``run_task`` with
-progress and cancel; every printed card gets a print-log row.
+ticked each time); the entry decides which button is the default. Finding the
+households and gathering their (Qt-free) card data runs off the GUI thread
+through ``run_task``; laying the cards out and painting them onto the PDF or the
+printer then runs on the GUI thread one slice (about 50 ms) per event-loop turn,
+with its own progress dialog and cancel — Qt layout in a worker thread can
+deadlock PySide (desktop/ui/printing/threads.py). Every printed card gets a
+print-log row.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -29,6 +33,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -38,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core import card as cards_core
 from desktop.core.card import Selection
+from desktop.core.progress import Cancelled
 from desktop.ui.tasks import run_task
 
 PREVIEW, PRINT, EXPORT = "preview", "print", "export"
@@ -187,6 +193,7 @@ class PrintingFeature(QObject):
         self.last_result = None  # RenderResult of the latest print / export (tests, status)
         self.last_error: BaseException | None = None
         self.preview_dialog = None
+        self.paint_run: PaintRun | None = None  # the latest painting on the GUI thread (tests)
         self.message_box: QMessageBox | None = None
         self._printer: QPrinter | None = None
         menu = window.menu("print")
@@ -230,16 +237,17 @@ class PrintingFeature(QObject):
             path = pdf_path or self._ask_pdf_path(request)
             if not path:
                 return
-            self._start(self.tr("导出明白卡PDF"), request, lambda uuids, p: self._export(uuids, path, request, p))
+            self._start(self.tr("导出明白卡PDF"), request, lambda cards: self._paint(
+                self.tr("导出明白卡PDF"), request, cards, pdf_path=path))
         elif action == PRINT:
             printer = printer or self._ask_printer()
             if printer is None:
                 return
             self._printer = printer
-            self._start(self.tr("打印明白卡"), request, lambda uuids, p: self._print(uuids, printer, request, p))
+            self._start(self.tr("打印明白卡"), request, lambda cards: self._paint(
+                self.tr("打印明白卡"), request, cards, printer=printer))
         else:
-            self._start(self.tr("准备打印预览"), request, lambda uuids, p: self._prepare_preview(uuids, request, p),
-                        done=self._show_preview)
+            self._start(self.tr("准备打印预览"), request, self._show_preview, preview=True)
 
     def _ask_pdf_path(self, request: PrintRequest) -> str | None:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -261,41 +269,62 @@ class PrintingFeature(QObject):
         return printer
 
     # ----- background work ------------------------------------------------
-    def _resolve(self, request: PrintRequest) -> list[str]:
-        with self.window.database.session() as session:
-            return cards_core.resolve(session, request.selection, changed_only=request.changed_only)
+    def _start(self, title: str, request: PrintRequest, done, *, preview: bool = False) -> None:  # noqa: ANN001
+        """Find the households and gather their cards in the background; ``done(cards)`` on the GUI thread."""
+        from desktop.ui.printing.preview import PREVIEW_LIMIT
 
-    def _start(self, title: str, request: PrintRequest, work, done=None) -> None:  # noqa: ANN001
-        def task(progress):  # noqa: ANN001, ANN202 - runs in the pool
+        database = self.window.database
+
+        def task(progress):  # noqa: ANN001, ANN202 - runs in the pool: no Qt in here
             progress.update(0, 0, "正在查找需要打印的户…")
-            uuids = self._resolve(request)
-            if not uuids:
-                return None
-            return work(uuids, progress)
+            with database.session() as session:
+                uuids = cards_core.resolve(session, request.selection, changed_only=request.changed_only)
+                if not uuids:
+                    return None
+                shown = uuids[:PREVIEW_LIMIT] if preview else uuids
+                cards = cards_core.load_cards(session, shown, year=request.year, full_id=request.full_id,
+                                              progress=progress)
+            return (cards, len(uuids), request) if preview else cards
+
+        def gathered(cards) -> None:  # noqa: ANN001
+            if cards is None:
+                self.last_result = None
+                self._nothing()
+                return
+            done(cards)
 
         self.last_result = None
         self.last_error = None
-        run_task(self.window, title, task, done or self._finished, self._failed)
+        run_task(self.window, title, task, gathered, self._failed)
 
-    def _export(self, uuids, path, request, progress):  # noqa: ANN001, ANN202
-        from desktop.ui.printing.render import export_pdf
+    def _paint(self, title: str, request: PrintRequest, cards, *, pdf_path: str | None = None,  # noqa: ANN001
+               printer: QPrinter | None = None) -> None:
+        """Paint ``cards`` on the GUI thread, a slice per event-loop turn; then log them."""
+        from desktop.ui.printing.render import PdfJob, PrinterJob
 
-        return export_pdf(self.window.database, uuids, path, year=request.year, full_id=request.full_id,
-                          operator=self.window.operator or None, progress=progress)
+        try:
+            if pdf_path is not None:
+                job = PdfJob(pdf_path, cards, len(cards))
+                target = str(Path(pdf_path).resolve())
+            else:
+                job = PrinterJob(printer, cards, len(cards))
+                target = None
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self._failed(exc)
+            return
+        database, operator = self.window.database, self.window.operator or None
 
-    def _print(self, uuids, printer, request, progress):  # noqa: ANN001, ANN202
-        from desktop.ui.printing.render import print_to_printer
+        def done(result) -> None:  # noqa: ANN001
+            try:
+                with database.session() as session:
+                    cards_core.log_prints(session, result.uuids, target=target or result.target,
+                                          operator=operator, full_id=request.full_id)
+            except Exception as exc:  # noqa: BLE001 - the output exists; say the log failed
+                self._failed(exc)
+                return
+            self._finished(result)
 
-        return print_to_printer(self.window.database, uuids, printer, year=request.year, full_id=request.full_id,
-                                operator=self.window.operator or None, progress=progress)
-
-    def _prepare_preview(self, uuids, request, progress):  # noqa: ANN001, ANN202
-        from desktop.ui.printing.preview import PREVIEW_LIMIT
-
-        with self.window.database.session() as session:
-            shown = cards_core.load_cards(session, uuids[:PREVIEW_LIMIT], year=request.year,
-                                          full_id=request.full_id, progress=progress)
-        return shown, len(uuids), request
+        self.paint_run = PaintRun(self.window, title, job, done, self._failed)
 
     # ----- results on the GUI thread ----------------------------------------
     def _message(self, icon: QMessageBox.Icon, text: str) -> None:
@@ -329,10 +358,6 @@ class PrintingFeature(QObject):
         self._message(QMessageBox.Icon.Warning, self.tr("打印未完成：%1").replace("%1", str(exc)))
 
     def _show_preview(self, prepared) -> None:  # noqa: ANN001
-        if prepared is None:
-            self.last_result = None
-            self._nothing()
-            return
         from desktop.ui.printing.preview import CardPreviewDialog
 
         shown, total, request = prepared
@@ -351,6 +376,84 @@ class PrintingFeature(QObject):
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.preview_dialog = dialog
         dialog.open()
+
+
+class PaintRun(QObject):
+    """Drives a :class:`desktop.ui.printing.render.CardJob` on the GUI thread.
+
+    A zero-interval timer calls ``job.step(SLICE)`` once per event-loop turn, so
+    the window keeps repainting and the window-modal progress dialog's 取消
+    works between slices. ``on_done(result)`` or ``on_error(exc)`` is called once
+    (not at all after 取消: the partial output is removed / the print job aborted).
+    """
+
+    SLICE = 0.05  # seconds of painting per event-loop turn (at least one card)
+
+    def __init__(self, parent: QWidget, title: str, job, on_done, on_error) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.job = job
+        self._on_done, self._on_error = on_done, on_error
+        self._busy = False
+        self._cancel_requested = False
+        self.finished = False
+        total = job.total or 0
+        self.dialog = QProgressDialog(title, self.tr("取消"), 0, total, parent)
+        self.dialog.setWindowTitle(title)
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(300)
+        self.dialog.setAutoReset(False)
+        self.dialog.setAutoClose(False)
+        self.dialog.canceled.connect(lambda: self.cancel())
+        self.timer = QTimer(self)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(lambda: self._tick())
+        self.timer.start()
+
+    def cancel(self) -> None:
+        """Stop painting; nothing is written or logged."""
+        if self.finished:
+            return
+        if self._busy:  # 取消 pressed while a slice runs (the dialog processes events): stop after it
+            self._cancel_requested = True
+            return
+        self._end()
+        self.job.abort()
+
+    def _end(self) -> None:
+        self.finished = True
+        self.timer.stop()
+        self.dialog.reset()
+        self.dialog.close()
+        self.dialog.deleteLater()
+        self.deleteLater()
+
+    def _tick(self) -> None:
+        if self._busy or self.finished:
+            return
+        self._busy = True
+        try:
+            try:
+                complete = self.job.step(self.SLICE)
+                result = self.job.finish() if complete else None
+            except BaseException as exc:  # noqa: BLE001 - reported below, on the GUI thread
+                self._end()
+                self.job.abort()
+                if not isinstance(exc, Cancelled):
+                    self._on_error(exc)
+                return
+            if complete:
+                self._end()
+                self._on_done(result)
+                return
+            done, total = self.job.result.households, self.job.total or 0
+            self.dialog.setLabelText(self.tr("正在排版第 %1/%2 户").replace("%1", str(done)).replace(
+                "%2", str(total)))
+            self.dialog.setValue(min(done, total))  # may process events (modal): 取消 lands in cancel()
+        finally:
+            self._busy = False
+        if self._cancel_requested:
+            self._cancel_requested = False
+            self.cancel()
 
 
 def install(window) -> None:  # noqa: ANN001

@@ -24,6 +24,7 @@ from PySide6.QtGui import QPaintDevice, QTextDocument
 
 from desktop.core.card import CardMeasure, CheckBox, HouseholdCard, money
 from desktop.ui.printing.fonts import card_font
+from desktop.ui.printing.threads import require_gui_thread
 
 TITLE = "精准扶贫明白卡"
 BASE_PT = 9.0
@@ -336,6 +337,7 @@ def card_html(card: HouseholdCard) -> str:
 
 
 def _document(html: str, device: QPaintDevice | None, page_size: QSizeF | None) -> QTextDocument:
+    require_gui_thread()  # a worker here could deadlock with the GUI thread (printing/threads.py)
     doc = QTextDocument()
     doc.setUndoRedoEnabled(False)
     if device is not None:

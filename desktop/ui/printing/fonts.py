@@ -13,6 +13,7 @@ import threading
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 
 from desktop.core.paths import resource
+from desktop.ui.printing.threads import require_gui_thread
 
 FAMILY = "Noto Sans CJK SC Mingbaika"
 FILES = ("NotoSansCJKsc-Regular.otf", "NotoSansCJKsc-Bold.otf")
@@ -29,13 +30,15 @@ class FontError(RuntimeError):
 def ensure_loaded() -> str:
     """Register the bundled font files with Qt (once) and return the family name.
 
-    Needs a QGuiApplication. Raises :class:`FontError` when the regular face is
+    Needs a QGuiApplication and the GUI thread (``QFontDatabase.addApplicationFont``
+    invalidates every thread's font cache). Raises :class:`FontError` when the regular face is
     missing or unreadable; a missing bold face only falls back to synthetic bold.
     """
     global _family
     with _lock:
         if _family is not None:
             return _family
+        require_gui_thread("loading the card font")
         if QGuiApplication.instance() is None:
             raise FontError("QGuiApplication must exist before fonts are loaded")
         found: str | None = None

@@ -7,17 +7,23 @@ is cut, the members and measures tables repeat their title and column headers)
 and every continuation page gets a header naming the card, so a loose sheet can
 be put back with its household.
 
-Works off the GUI thread (QPdfWriter, QPrinter and QTextDocument may be
-painted in a worker thread); the caller passes a :class:`Progress` for
-progress and cancel. PDFs are written to a temporary file and moved into place
-only when complete.
+Runs ON THE GUI THREAD ONLY: under PySide6 a worker laying out cards can
+deadlock with the GUI thread (GIL against Qt's signal-slot mutexes; see
+``desktop.ui.printing.threads``). So the application paints cards on the GUI
+thread in short slices (:class:`PdfJob`,
+:class:`PrinterJob`: one ``step()`` per event-loop turn) after a worker thread
+has gathered the Qt-free :class:`HouseholdCard` data; :func:`write_pdf`,
+:func:`export_pdf` and :func:`print_to_printer` run such a job to the end in one
+call (command line, benchmarks, tests). PDFs are written to a temporary file and
+moved into place only when complete.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +41,10 @@ from PySide6.QtPrintSupport import QPrinter
 
 from db.engine import Database
 from desktop.core.card import HouseholdCard, iter_cards, log_prints
-from desktop.core.progress import NULL_PROGRESS, Cancelled, Progress
+from desktop.core.progress import NULL_PROGRESS, Progress
 from desktop.ui.printing.card_document import TITLE, paginate
 from desktop.ui.printing.fonts import card_font, ensure_loaded
+from desktop.ui.printing.threads import WrongThreadError, require_gui_thread
 
 MARGINS_MM = QMarginsF(10, 9, 10, 9)  # left, top, right, bottom
 BAND_MM = 5.0  # running header band on top of every page
@@ -78,6 +85,7 @@ class CardPainter:
     """Paints cards onto an active QPainter of a paged device, one household per page."""
 
     def __init__(self, device: QPagedPaintDevice, painter: QPainter) -> None:
+        require_gui_thread()
         ensure_loaded()
         self.device = device
         self.painter = painter
@@ -173,32 +181,155 @@ def _pdf_writer(path: str) -> QPdfWriter:
     return writer
 
 
+class CardJob:
+    """Cards painted onto a paged device a slice at a time, on the GUI thread.
+
+    ``step()`` paints at least one card and goes on until ``budget`` seconds have
+    passed; it returns True once every card is painted. Then call ``finish()``
+    (closes the output, returns the :class:`RenderResult`), or ``abort()`` at any
+    time (cancel or error; nothing is left behind). Subclasses own the device.
+    """
+
+    def __init__(self, device: QPagedPaintDevice, cards: Iterable[HouseholdCard], total: int | None,
+                 begin_error: str) -> None:
+        require_gui_thread()
+        self.device = device
+        self.total = total
+        self.result = RenderResult()
+        self.done = False
+        self._cards: Iterator[HouseholdCard] = iter(cards)
+        self._painter = QPainter()
+        if not self._painter.begin(device):
+            raise RenderError(begin_error)
+        try:
+            self._card_painter = CardPainter(device, self._painter)
+        except BaseException:
+            self._painter.end()
+            raise
+
+    def step(self, budget: float = 0.0) -> bool:
+        """Paint the next card(s); True when there are no more."""
+        if self.done:
+            return True
+        deadline = time.monotonic() + budget
+        while True:
+            card = next(self._cards, None)
+            if card is None:
+                self.done = True
+                self.result.pages = self._card_painter.pages
+                return True
+            pages = self._card_painter.paint(card)
+            self.result.households += 1
+            self.result.uuids.append(card.uuid)
+            if pages > 1:
+                self.result.multi_page.append(card.uuid)
+            if time.monotonic() >= deadline:
+                return False
+
+    def _end(self) -> None:
+        if self._painter.isActive():
+            self._painter.end()
+
+    def finish(self) -> RenderResult:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+class PdfJob(CardJob):
+    """Cards to the PDF file ``path``, written to a temporary file and moved into place by ``finish()``."""
+
+    def __init__(self, path: str | os.PathLike, cards: Iterable[HouseholdCard], total: int | None = None) -> None:
+        require_gui_thread()
+        self.target = Path(path)
+        folder = self.target.parent if str(self.target.parent) else Path(".")
+        if not folder.is_dir():
+            raise RenderError(f"保存位置“{folder}”不存在")
+        fd, self._tmp = tempfile.mkstemp(prefix=".mingbaika-", suffix=".pdf.tmp", dir=folder)
+        os.close(fd)
+        self._writer: QPdfWriter | None = None
+        try:
+            self._writer = _pdf_writer(self._tmp)
+            super().__init__(self._writer, cards, total, "无法开始打印（打印机或文件不可用）")
+        except BaseException:
+            self._close()
+            self._unlink()
+            raise
+
+    def _close(self) -> None:
+        if hasattr(self, "_painter"):
+            self._end()
+        # the writer closes its file when deleted: drop every reference to it
+        self._card_painter = None
+        self._writer = None
+        self.device = None
+
+    def _unlink(self) -> None:
+        try:
+            os.unlink(self._tmp)
+        except OSError:
+            pass
+
+    def finish(self) -> RenderResult:
+        self._close()
+        try:
+            if self.result.households == 0:
+                raise RenderError("没有需要打印的户")
+            os.replace(self._tmp, self.target)
+        except BaseException:
+            self._unlink()
+            raise
+        self.result.target = str(self.target)
+        return self.result
+
+    def abort(self) -> None:
+        self._close()
+        self._unlink()
+
+
+class PrinterJob(CardJob):
+    """Cards to ``printer`` (set up by a print dialog); ``abort()`` cancels the print job."""
+
+    def __init__(self, printer: QPrinter, cards: Iterable[HouseholdCard], total: int | None = None) -> None:
+        require_gui_thread()
+        setup_device(printer)
+        self.printer = printer
+        super().__init__(printer, cards, total, f"无法连接打印机“{printer.printerName()}”")
+
+    def finish(self) -> RenderResult:
+        self._end()
+        self.result.target = self.printer.outputFileName() or self.printer.printerName() or "printer"
+        return self.result
+
+    def abort(self) -> None:
+        if self._painter.isActive():
+            self.printer.abort()
+        self._end()
+
+
+def run_job(job: CardJob, progress: Progress = NULL_PROGRESS) -> RenderResult:
+    """Run ``job`` to the end in this call, one card at a time (cancel is checked between cards)."""
+    try:
+        while True:
+            progress.check()
+            if job.step():
+                break
+            total = job.total
+            if total:
+                done = job.result.households
+                progress.update(done, total, f"正在排版第 {done}/{total} 户")
+        progress.check()
+    except BaseException:
+        job.abort()
+        raise
+    return job.finish()
+
+
 def write_pdf(path: str | os.PathLike, cards: Iterable[HouseholdCard], *, total: int | None = None,
               progress: Progress = NULL_PROGRESS) -> RenderResult:
     """Write ``cards`` to the PDF file ``path`` atomically (temp file, then replace)."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise RenderError(f"保存位置“{folder}”不存在")
-    fd, tmp = tempfile.mkstemp(prefix=".mingbaika-", suffix=".pdf.tmp", dir=folder)
-    os.close(fd)
-    try:
-        writer = _pdf_writer(tmp)
-        try:
-            result = paint_cards(writer, cards, total=total, progress=progress)
-        finally:
-            del writer  # closes the file
-        if result.households == 0:
-            raise RenderError("没有需要打印的户")
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    result.target = str(target)
-    return result
+    return run_job(PdfJob(path, cards, total), progress)
 
 
 def export_pdf(
@@ -213,11 +344,12 @@ def export_pdf(
 ) -> RenderResult:
     """Cards of ``uuids`` (in that order) to one PDF; logs every printed card.
 
-    Reads in its own session (safe in a worker thread); the print log is written
-    in one transaction after the file is complete.
+    GUI thread only (the command line's main thread is one). The print log is
+    written in one transaction after the file is complete.
     """
     if not uuids:
         raise RenderError("没有需要打印的户")
+    require_gui_thread()
     with database.session() as session:
         cards = iter_cards(session, uuids, year=year, full_id=full_id)
         result = write_pdf(path, cards, total=len(uuids), progress=progress)
@@ -238,26 +370,19 @@ def print_to_printer(
 ) -> RenderResult:
     """Print the cards of ``uuids`` on ``printer`` (set up by a print dialog); logs them.
 
-    Cancelling aborts the print job (nothing is logged).
+    GUI thread only. Cancelling aborts the print job (nothing is logged).
     """
     if not uuids:
         raise RenderError("没有需要打印的户")
-    setup_device(printer)
-    painter = QPainter()
-    if not painter.begin(printer):
-        raise RenderError(f"无法连接打印机“{printer.printerName()}”")
-    try:
-        with database.session() as session:
-            cards = iter_cards(session, uuids, year=year, full_id=full_id)
-            result = paint_cards(printer, cards, total=len(uuids), progress=progress, painter=painter)
-    except Cancelled:
-        printer.abort()
-        raise
-    finally:
-        if painter.isActive():
-            painter.end()
-    target = printer.outputFileName() or printer.printerName() or "printer"
-    result.target = target
+    require_gui_thread()
     with database.session() as session:
-        log_prints(session, result.uuids, target=target, operator=operator, full_id=full_id)
+        cards = iter_cards(session, uuids, year=year, full_id=full_id)
+        result = run_job(PrinterJob(printer, cards, len(uuids)), progress)
+    with database.session() as session:
+        log_prints(session, result.uuids, target=result.target, operator=operator, full_id=full_id)
     return result
+
+
+__all__ = ["CardJob", "CardPainter", "PdfJob", "PrinterJob", "RenderError", "RenderResult", "WrongThreadError",
+           "export_pdf", "paint_cards", "print_to_printer", "require_gui_thread", "run_job", "setup_device",
+           "write_pdf"]

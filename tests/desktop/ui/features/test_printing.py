@@ -3,14 +3,17 @@ preview / print through the background task runner, the print log."""
 
 from __future__ import annotations
 
+import faulthandler
 import shutil
 import subprocess
+import threading
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from sqlalchemy import func, select
 
 from db.models import PrintLog
@@ -175,3 +178,105 @@ def test_errors_are_shown_not_raised(window, qtbot, tmp_path) -> None:
     qtbot.waitUntil(lambda: window.printing.last_error is not None, timeout=30000)
     box = window.printing.message_box
     assert box.icon() == QMessageBox.Icon.Warning and "找不到村代码“411726999999”" in box.text()
+
+
+def _record_layout_threads(monkeypatch) -> list[str]:
+    """Names of the threads that lay out card documents during the test."""
+    from desktop.ui.printing import card_document
+
+    names: list[str] = []
+    real = card_document._document
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        names.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(card_document, "_document", spy)
+    return names
+
+
+class _Sender(QObject):
+    ping = Signal()
+
+
+@pytest.fixture
+def busy_gui_thread():
+    """The GUI thread deletes, every event-loop turn, receivers connected to Python-made senders.
+
+    ``QObject::~QObject`` then holds a signal-slot mutex and waits for the GIL (to call the
+    sender's ``disconnectNotify``): the GUI half of the deadlock a worker laying out cards fell
+    into. A real hang cannot be interrupted by pytest-timeout (its handler needs the GIL), so
+    faulthandler ends the run with every thread's stack instead of letting CI stall.
+    """
+    keep: list[QObject] = []
+
+    def churn() -> None:
+        for _ in range(10):
+            sender = _Sender()
+            receiver = QObject(sender)
+            sender.ping.connect(receiver.deleteLater)
+            keep.append(sender)
+            receiver.deleteLater()
+        del keep[:-200]
+
+    timer = QTimer()
+    timer.timeout.connect(churn)
+    timer.start(0)
+    faulthandler.dump_traceback_later(120, exit=True)
+    yield timer
+    faulthandler.cancel_dump_traceback_later()
+    timer.stop()
+
+
+@needs_poppler
+@pytest.mark.timeout(60)
+def test_exports_at_once_and_back_to_back_lay_out_on_the_gui_thread(window, qtbot, demo_db, tmp_path,
+                                                                     monkeypatch, busy_gui_thread) -> None:
+    layout_threads = _record_layout_threads(monkeypatch)
+    results = []
+    monkeypatch.setattr(window.printing, "_finished", results.append)
+    monkeypatch.setattr(window.printing, "_failed", results.append)
+    names = ["一组", "二组", "三组"]
+    groups = {name: _group(demo_db, name) for name in names}
+    folder = tmp_path / "out"
+    folder.mkdir()
+
+    def export(name: str) -> None:
+        window.printing.run(EXPORT, PrintRequest(C.Selection("group", groups[name][0])),
+                            pdf_path=str(folder / f"{name}.pdf"))
+
+    export("一组")
+    export("二组")  # while the first is still gathering or painting
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=45000)
+    export("三组")  # and one more after those
+    qtbot.waitUntil(lambda: len(results) == 3, timeout=45000)
+    assert not [r for r in results if isinstance(r, BaseException)]
+    by_target = {Path(r.target).stem: r for r in results}
+    for name in names:
+        members = groups[name][1]
+        assert by_target[name].uuids == members
+        assert _pages(folder / f"{name}.pdf") == len(members)
+    assert _log_count(demo_db) == sum(len(m) for _u, m in groups.values())
+    # every card was laid out, and only on the GUI thread
+    assert len(layout_threads) >= sum(len(m) for _u, m in groups.values())
+    assert set(layout_threads) == {threading.main_thread().name}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.pdf" for n in names)  # no temp files
+
+
+def test_cancel_while_painting_leaves_no_file_and_no_log(window, qtbot, demo_db, tmp_path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "village.pdf"
+    window.printing.run(EXPORT, PrintRequest(C.Selection("all")), pdf_path=str(out))
+    qtbot.waitUntil(lambda: window.printing.paint_run is not None
+                    and window.printing.paint_run.job.result.households >= 2, timeout=30000)
+    run = window.printing.paint_run
+    assert not run.finished
+    cancel = run.dialog.findChild(QPushButton)
+    assert cancel.text() == "取消"
+    cancel.click()
+    assert run.finished
+    qtbot.wait(200)
+    assert window.printing.last_result is None and window.printing.last_error is None
+    assert list(folder.iterdir()) == []  # neither the PDF nor its temp file
+    assert _log_count(demo_db) == 0
