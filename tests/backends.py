@@ -36,6 +36,7 @@ class PgServer:
         self.admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
         self.run_id = uuid.uuid4().hex[:8]
         self._templates: dict[str, str] = {}
+        self._pending: list[str] = []
         with self.admin.connect() as conn:  # fail loudly: a configured server must be there
             conn.execute(text("SELECT 1"))
 
@@ -54,6 +55,18 @@ class PgServer:
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
+    def drop_later(self, name: str) -> None:
+        """Drop ``name`` when the next test asks for a database (or at the end of the run).
+
+        A widget of a GUI test may still read its database from a queued Qt event while the
+        test's fixtures are torn down; with SQLite the file is still there, so it must be here.
+        """
+        self._pending.append(name)
+
+    def drop_pending(self) -> None:
+        while self._pending:
+            self.drop(self._pending.pop())
+
     def template(self, key: str, build) -> str:  # noqa: ANN001 - build(url) fills the database
         """A template database made once per run by ``build(url)``; connections closed after."""
         if key not in self._templates:
@@ -63,6 +76,7 @@ class PgServer:
         return self._templates[key]
 
     def close(self) -> None:
+        self.drop_pending()
         for name in self._templates.values():
             self.drop(name)
         with self.admin.connect() as conn:  # leftovers of this run (a test that crashed mid-way)
@@ -71,3 +85,37 @@ class PgServer:
         for name in rows:
             self.drop(name)
         self.admin.dispose()
+
+
+def _sqlite_like(value):  # noqa: ANN001, ANN202
+    """A value as the bare sqlite3 module returns it (dates as text, numerics as floats)."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def raw_rows(db, sql: str, *args) -> list[tuple]:  # noqa: ANN001 - db.engine.Database
+    """``sql`` (``?`` placeholders) on the bare DBAPI driver, below SQLAlchemy and the code under test:
+    sqlite3 on the file, psycopg on a server (values converted to what sqlite3 would return)."""
+    if db.path is not None:
+        import sqlite3
+
+        con = sqlite3.connect(db.path)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+    con = db.engine.raw_connection()
+    try:
+        cur = con.cursor()
+        cur.execute(sql.replace("%", "%%").replace("?", "%s"), args)
+        return [tuple(_sqlite_like(v) for v in row) for row in cur.fetchall()]
+    finally:
+        con.close()

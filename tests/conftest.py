@@ -91,6 +91,8 @@ def _database_factory(backend: str, folder: Path, request: pytest.FixtureRequest
     opened = []
     created: list[str] = []
     server = request.getfixturevalue("pg_server") if backend == POSTGRESQL else None
+    if server is not None:
+        server.drop_pending()  # the previous test's databases, now that its widgets are gone
 
     def make(template: str | Path | None = None, name: str = "db", *, demo: bool = False):
         if demo:
@@ -114,7 +116,7 @@ def _database_factory(backend: str, folder: Path, request: pytest.FixtureRequest
         for db in opened:
             db.dispose()
         for pg_name in created:
-            server.drop(pg_name)
+            server.drop_later(pg_name)
 
     return make, cleanup
 

@@ -8,10 +8,9 @@ the bar counts.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -23,32 +22,12 @@ from desktop.core import dashboard as d
 from desktop.core.income import summarise
 from desktop.core.povertylines import line_for
 from desktop.core.progress import Cancelled, Progress
-
-
-def _sqlite_like(value):
-    """Values as the bare sqlite3 module returns them (dates as text, numerics as floats)."""
-    if isinstance(value, date | datetime):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+from tests.backends import raw_rows
 
 
 def raw(db, sql: str, *args) -> list[tuple]:
     """``sql`` (``?`` placeholders) on the bare DBAPI driver: sqlite3 on the file, psycopg on a server."""
-    if db.path is not None:
-        con = sqlite3.connect(db.path)
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
-    con = db.engine.raw_connection()  # the psycopg connection itself, below SQLAlchemy
-    try:
-        cur = con.cursor()
-        cur.execute(sql.replace("%", "%%").replace("?", "%s"), args)
-        return [tuple(_sqlite_like(v) for v in row) for row in cur.fetchall()]
-    finally:
-        con.close()
+    return raw_rows(db, sql, *args)
 
 
 def assert_filters_select_what_bars_count(session, chart: d.ChartData) -> int:

@@ -3,7 +3,6 @@ keyboard paths work, charts copy and save as PNG."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,16 +18,13 @@ from db.models import Household
 from desktop.core import dashboard as d
 from desktop.ui.dashboard import BarChart, DashboardTab, DonutChart
 from desktop.ui.dashboard.household_dialog import HouseholdListDialog
+from tests.backends import raw_rows
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def raw(db, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(db.path)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    return raw_rows(db, sql, *args)
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ def test_menu_entries_and_status(qtbot, demo_db) -> None:
     assert "操作员：张三" in window.safety.status.text()
 
 
+@pytest.mark.sqlite_only  # backups are copies of the SQLite file (a server: pg_dump by its administrator)
 def test_backup_now_runs_off_the_gui_thread_and_reports(qtbot, demo_db, messages, isolated_home: Path) -> None:
     window = make_window(qtbot, demo_db)
     window.safety.backup_action.trigger()
@@ -69,6 +70,7 @@ def test_backup_now_runs_off_the_gui_thread_and_reports(qtbot, demo_db, messages
     assert len(made) == 1 and made[0].reason == "manual" and str(made[0].path) in text
 
 
+@pytest.mark.sqlite_only  # backups are copies of the SQLite file (a server: pg_dump by its administrator)
 def test_backup_failure_is_reported_in_chinese(qtbot, demo_db, messages, monkeypatch) -> None:
     def fail(*_a, **_k):
         raise db_backup.BackupError("“E:\\备份”所在磁盘空间不足")
@@ -153,6 +155,7 @@ def test_read_only_session(qtbot, db_file: Path) -> None:
     database.dispose()
 
 
+@pytest.mark.sqlite_only  # backups are copies of the SQLite file (a server: pg_dump by its administrator)
 def test_daily_backup_in_the_background_once_a_day(qtbot, demo_db, isolated_home: Path) -> None:
     window = make_window(qtbot, demo_db)
     assert window.safety.start_daily_backup() is True

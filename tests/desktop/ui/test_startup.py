@@ -229,6 +229,7 @@ def test_login_dialog_checks_the_password_and_counts_failures(qtbot, protected) 
     assert dialog.account.username == "wangfang" and dialog.operator == "王芳（wangfang）"
 
 
+@pytest.mark.sqlite_only  # compares the SQLite file's bytes before and after
 def test_login_into_a_read_only_database_writes_nothing(qtbot, protected, db_path) -> None:
     from db.session import open_database
 

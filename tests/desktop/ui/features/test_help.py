@@ -119,7 +119,8 @@ def test_about_shows_version_database_and_data_folder(qtbot, window: MainWindow,
     qtbot.addWidget(about)
     text = about.text.toPlainText()
     assert f"版本：{__version__}" in text
-    assert f"数据库：{window.database.path}" in text
+    shown = window.database.path or window.database.engine.url.render_as_string(hide_password=True)
+    assert f"数据库：{shown}" in text
     assert f"数据文件夹：{isolated_home}" in text
     assert "运行方式：源代码" in text
     about.copy_button.click()
@@ -137,7 +138,7 @@ def test_diagnostics_file_is_written_once_the_window_runs(qtbot, demo_db, tmp_pa
     info = json.loads(target.read_text(encoding="utf-8"))
     assert info["version"] == __version__
     assert info["frozen"] is False
-    assert info["database"] == str(demo_db.path)
+    assert info["database"] == str(demo_db.path or demo_db.engine.url.render_as_string(hide_password=True))
     assert "desktop.ui.features.help" in info["features"]
     assert any("使用说明" in t for t in info["menus"]["help"])
     assert info["user_guide"]["path"] == str(paths.user_guide())
