@@ -6,6 +6,12 @@ total, text)`` now and then and stops early (raising ``Cancelled``) when
 ``progress.cancelled`` is set. ``run_task`` runs it in a QThreadPool with a
 modal QProgressDialog and hands the result (or the error) back on the GUI
 thread.
+
+``fn`` must not make or use Qt objects (no QTextDocument, QPdfWriter, QPainter,
+QImage …): PySide keeps the GIL across Qt calls, and a worker that takes one of
+Qt's global mutexes with the GIL held can deadlock with the GUI thread, which
+takes them without the GIL and then waits for it (desktop/ui/printing/threads.py
+has the stack dumps). Return plain data and do the Qt part in ``on_done``.
 """
 
 from __future__ import annotations
@@ -34,9 +40,15 @@ class _Runnable(QRunnable):
         try:
             result = self.fn(self.progress)
         except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
-            self.signals.failed.emit(exc)
+            self._emit("failed", exc)
         else:
-            self.signals.finished.emit(result)
+            self._emit("finished", result)
+
+    def _emit(self, name: str, value: Any) -> None:
+        try:
+            getattr(self.signals, name).emit(value)
+        except RuntimeError:  # "Signal source has been deleted": the parent window closed meanwhile
+            pass
 
 
 def run_task(
@@ -54,7 +66,14 @@ def run_task(
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(300)
-    progress = Progress(on_update=lambda d, t, s: signals.progressed.emit(d, t, s))
+
+    def emit_progress(done: int, total: int, text: str) -> None:
+        try:
+            signals.progressed.emit(done, total, text)
+        except RuntimeError:  # the parent window (and with it ``signals``) is gone: nobody to tell
+            progress.cancel()
+
+    progress = Progress(on_update=emit_progress)
     # A lambda, not the bound method: PySide guards bound-method slots with a weakref whose callback
     # disconnects when ``progress`` dies; that happened on the worker thread (GIL held, waiting for the
     # dialog's connection lock) while the GUI thread closed the dialog (lock held, waiting for the GIL).
