@@ -307,3 +307,28 @@ def test_real_checks_gate_the_export(tiny_db, tmp_path: Path) -> None:
     assert caught.value.problems and not (tmp_path / "x.xlsx").exists()
     result = export_database(tiny_db, tmp_path / "x.xlsx", ExportOptions(override_reason="先报送"))
     assert result.check_errors >= 1 and (tmp_path / "x.xlsx").exists()
+
+
+def test_the_same_township_exports_alike_from_sqlite_and_postgresql(pg_server, demo_db_file: Path,
+                                                                    tmp_path: Path) -> None:
+    """The demo township in a SQLite file and on a PostgreSQL server: identical sheets, identical digest."""
+    import shutil
+
+    from db.session import open_database
+    from tests.conftest import _fill_demo
+
+    shutil.copyfile(demo_db_file, tmp_path / "demo.sqlite3")
+    pg_name = pg_server.create(pg_server.template("demo300", lambda url: _fill_demo(url, 300, 7)))
+    files = {}
+    try:
+        for kind, location in (("sqlite", tmp_path / "demo.sqlite3"), ("postgresql", pg_server.url_for(pg_name))):
+            db = open_database(location)
+            try:
+                files[kind] = export_database(db, tmp_path / f"{kind}.xlsx", NO_CHECKS)
+            finally:
+                db.dispose()
+    finally:
+        pg_server.drop(pg_name)
+    assert files["sqlite"].digest == files["postgresql"].digest
+    assert files["sqlite"].row_counts == files["postgresql"].row_counts
+    assert files["sqlite"].row_counts["贫困户"] == 300
