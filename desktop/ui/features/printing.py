@@ -395,7 +395,7 @@ class PaintRun(QObject):
         self._on_done, self._on_error = on_done, on_error
         self._busy = False
         self._cancel_requested = False
-        self.finished = False
+        self._state = {"finished": False}  # shared with the destroyed() hook, which outlives the wrapper
         total = job.total or 0
         self.dialog = QProgressDialog(title, self.tr("取消"), 0, total, parent)
         self.dialog.setWindowTitle(title)
@@ -408,6 +408,17 @@ class PaintRun(QObject):
         self.timer.setInterval(0)
         self.timer.timeout.connect(lambda: self._tick())
         self.timer.start()
+        # The window closing mid-way deletes this object with it: close the output, leave no temp file.
+        state = self._state
+        self.destroyed.connect(lambda *_: None if state["finished"] else job.abort())
+
+    @property
+    def finished(self) -> bool:
+        return self._state["finished"]
+
+    @finished.setter
+    def finished(self, value: bool) -> None:
+        self._state["finished"] = value
 
     def cancel(self) -> None:
         """Stop painting; nothing is written or logged."""

@@ -280,3 +280,22 @@ def test_cancel_while_painting_leaves_no_file_and_no_log(window, qtbot, demo_db,
     assert window.printing.last_result is None and window.printing.last_error is None
     assert list(folder.iterdir()) == []  # neither the PDF nor its temp file
     assert _log_count(demo_db) == 0
+
+
+def test_closing_the_window_while_painting_leaves_no_temp_file(qtbot, demo_db, tmp_path) -> None:
+    from shiboken6 import isValid
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    w = MainWindow(demo_db, operator="张会计")
+    w.show()
+    w.printing.run(EXPORT, PrintRequest(C.Selection("all")), pdf_path=str(folder / "all.pdf"))
+    qtbot.waitUntil(lambda: w.printing.paint_run is not None and w.printing.paint_run.job.result.households >= 1,
+                    timeout=30000)
+    assert any(p.name.endswith(".pdf.tmp") for p in folder.iterdir())  # painting into the temp file
+    run = w.printing.paint_run
+    w.close()
+    w.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(run), timeout=5000)
+    assert list(folder.iterdir()) == []
+    assert _log_count(demo_db) == 0
