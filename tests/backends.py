@@ -56,9 +56,9 @@ class PgServer:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     def drop_later(self, name: str) -> None:
-        """Drop ``name`` when the next test asks for a database (or at the end of the run).
+        """Drop ``name`` at the end of the run (or at :meth:`drop_pending`).
 
-        A widget of a GUI test may still read its database from a queued Qt event while the
+        A widget of a GUI test may still read its database from a queued Qt event after the
         test's fixtures are torn down; with SQLite the file is still there, so it must be here.
         """
         self._pending.append(name)

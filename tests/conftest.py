@@ -91,8 +91,9 @@ def _database_factory(backend: str, folder: Path, request: pytest.FixtureRequest
     opened = []
     created: list[str] = []
     server = request.getfixturevalue("pg_server") if backend == POSTGRESQL else None
-    if server is not None:
-        server.drop_pending()  # the previous test's databases, now that its widgets are gone
+    # A GUI test's widgets may outlive it and still read their database from a queued Qt
+    # event (a SQLite file is still there then); its server databases are dropped at the end.
+    keep = "qtbot" in request.fixturenames
 
     def make(template: str | Path | None = None, name: str = "db", *, demo: bool = False):
         if demo:
@@ -116,7 +117,7 @@ def _database_factory(backend: str, folder: Path, request: pytest.FixtureRequest
         for db in opened:
             db.dispose()
         for pg_name in created:
-            server.drop_later(pg_name)
+            (server.drop_later if keep else server.drop)(pg_name)
 
     return make, cleanup
 
