@@ -35,9 +35,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from db.base import utcnow
 from db.engine import Database
-from desktop.core import households, rosters
+from desktop.core import conflicts, households, rosters
 from desktop.core.households import Card, CardGone, CarryForward, Issue
+from desktop.ui.card_editor import conflict_dialog
 from desktop.ui.card_editor.member_grid import MemberGrid
 from desktop.ui.card_editor.sections import (
     BasicSection,
@@ -98,6 +100,8 @@ class CardEditor(QWidget):
         self.ctx = EditorContext(database, helper_choices, year, villages)
         self.card = Card()
         self._original: tuple = ()
+        self._base = Card()  # the card as loaded or last saved: what the clerk's edits are against
+        self._loaded_at = utcnow()
         self.issues: list[Issue] = []
         self.check_problems: list[Any] = []
         self._loading = False
@@ -215,6 +219,8 @@ class CardEditor(QWidget):
             else:
                 widget.load(card)
         self._original = card.snapshot()
+        self._base = card.copy()
+        self._loaded_at = utcnow()
         self._loading = False
         self.recheck()
 
@@ -384,13 +390,7 @@ class CardEditor(QWidget):
                 household = households.save_card(session, working, operator=self.operator() or None)
                 problems = run_checks(session, household)
         except StaleDataError:
-            answer = QMessageBox.question(
-                self, self.tr("已被他人修改"),
-                self.tr("在您编辑期间，这一户已被其他人修改并保存，您的修改没有保存。\n\n"
-                        "是否重新载入最新的内容？（选“否”可以先抄下您的修改）"),
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-            if answer == QMessageBox.StandardButton.Yes and self.card.uuid:
-                self.load_household(self.card.uuid)
+            self.resolve_conflict()
             return False
         except CardGone as exc:
             QMessageBox.warning(self, self.tr("不能保存"), str(exc))
@@ -409,12 +409,53 @@ class CardEditor(QWidget):
                 widget.load(working)
                 self._loading = False
         self._original = working.snapshot()
+        self._base = working.copy()
+        self._loaded_at = utcnow()
         self.check_problems = problems
         self.recheck()
         if self.tabs.currentWidget() is self.history:
             self.history.reload()
         self.saved.emit(working.uuid or "")
         return True
+
+    def resolve_conflict(self) -> str:
+        """Someone else saved this household since it was loaded: show both versions and let
+        the clerk reload, re-apply their changes onto the newer card, or keep editing.
+
+        Returns the choice (``conflict_dialog.RELOAD`` / ``REAPPLY`` / ``CANCEL``).
+        """
+        mine, base = self.card, self._base
+        try:
+            with self.database.session() as session:
+                theirs = households.load_card(session, mine.uuid or "")
+                names = conflicts.Names.load(session, (mine, base, theirs))
+                saver = (conflicts.last_saver(session, theirs.uuid or "", self._loaded_at)
+                         or conflicts.last_saver(session, theirs.uuid or ""))
+        except LookupError as exc:
+            QMessageBox.warning(self, self.tr("不能保存"), str(exc))
+            return conflict_dialog.CANCEL
+        except SQLAlchemyError as exc:
+            log.exception("reading the newer card failed")
+            QMessageBox.critical(self, self.tr("保存失败"),
+                                 self.tr("这一户已被他人修改，读取最新内容时出错：\n%s") % getattr(exc, "orig", exc))
+            return conflict_dialog.CANCEL
+        differences = conflicts.describe(mine, base, theirs, names)
+        dialog = conflict_dialog.ConflictDialog(differences, saver, head_name=mine.head_name, parent=self)
+        choice = conflict_dialog.ask(dialog)
+        dialog.deleteLater()
+        if choice == conflict_dialog.RELOAD:
+            self.show_card(theirs)
+        elif choice == conflict_dialog.REAPPLY:
+            merged, skipped = conflicts.reapply(mine, base, theirs)
+            self.show_card(merged)
+            self._original = theirs.snapshot()  # the clerk's changes are unsaved until they save
+            self._base = theirs.copy()
+            self.recheck()
+            if skipped:
+                text = "\n".join(f"· {d.item}：{d.mine}" for d in skipped[:10])
+                QMessageBox.information(self, self.tr("部分修改未能重新应用"),
+                                        self.tr("以下修改所在的记录已被对方删除，没有重新应用：\n%s") % text)
+        return choice
 
     def confirm_leave(self) -> bool:
         """True if the card may be closed: nothing unsaved, or the clerk chose to save / discard."""

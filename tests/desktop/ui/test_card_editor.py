@@ -83,14 +83,28 @@ def test_stale_save_is_refused_and_the_edit_kept(qtbot, window, demo_db, uuid) -
     editor.card.household["phone"] = "13900000002"
     editor.basic.refresh(["phone"])
     seen: list[str] = []
-    answer_next_dialog("No", seen)
+    answer_conflict("cancel", seen)
     assert editor.save() is False
-    assert "其他人修改" in seen[0]
+    assert "别人" in seen[0] and "没有保存" in seen[0]
     assert editor.card.household["phone"] == "13900000002" and editor.is_dirty()
     assert _phone(demo_db, uuid) == "13900000001"
-    answer_next_dialog("Yes")
+    answer_conflict("reload")
     assert editor.save() is False
     assert editor.card.household["phone"] == "13900000001" and not editor.is_dirty()  # reloaded
+
+
+def answer_conflict(choice: str, seen: list[str] | None = None) -> None:
+    """Answer the next save-conflict dialog with ``choice`` (its message goes to ``seen``)."""
+    from desktop.ui.card_editor import conflict_dialog
+
+    def fake(dialog: conflict_dialog.ConflictDialog) -> str:
+        if seen is not None:
+            seen.append(dialog.message.text())
+        conflict_dialog.ask = original
+        return choice
+
+    original = conflict_dialog.ask
+    conflict_dialog.ask = fake
 
 
 def test_member_departure_is_marked_never_deleted(qtbot, window, demo_db, uuid) -> None:
