@@ -140,6 +140,14 @@ class Opened:
     lock: db_lock.DatabaseLock | None
     read_only: bool = False
     notes: list[str] = field(default_factory=list)
+    location: str = ""  # what was opened (a server URL may have been re-entered in the server dialog)
+
+
+def ask_server(error: str, previous: str) -> str | None:
+    """The 连接服务器数据库 dialog after a failed server open (tests replace this)."""
+    from desktop.ui.server_dialog import ask_server as dialog
+
+    return dialog(None, error=error, previous=previous)
 
 
 def _lock(path: Path) -> tuple[db_lock.DatabaseLock | None, bool] | None:
@@ -208,12 +216,21 @@ def _restore(path: Path, backup_path: Path, lock: db_lock.DatabaseLock | None = 
 def open_for_gui(location: str) -> Opened | None:
     """Steps 1 and 2 of the start-up; None when the user quits (or nothing can be opened)."""
     path = sqlite_path(location)
-    if path is None:  # a server database: no file to lock, inspect or back up
+    # A server database: no file to lock (several clerks write at once; conflicts are caught by
+    # the household version), nothing to inspect on disk, backed up on the server (pg_dump).
+    while path is None:
         try:
-            return Opened(open_database(location), None)
+            return Opened(open_database(location), None, location=location)
         except DatabaseOpenError as exc:
-            tell("critical", "无法打开数据库", str(exc))
-            return None
+            answer = ask("critical", "无法打开数据库", str(exc),
+                         [("server", "重新输入服务器信息(&S)…"), ("quit", "退出(&Q)")])
+            if answer != "server":
+                return None
+            entered = ask_server(str(exc), location)
+            if not entered:
+                return None
+            location = entered
+            path = sqlite_path(location)
     while True:
         locked = _lock(path)
         if locked is None:
@@ -251,7 +268,7 @@ def open_for_gui(location: str) -> Opened | None:
             if chosen is None or not _restore(path, chosen):
                 return None
             continue
-        return Opened(database, lock, read_only, notes)
+        return Opened(database, lock, read_only, notes, location=location)
 
 
 def identify(database: Database, operator: str | None = None, *,
@@ -342,6 +359,7 @@ def _session_loop(app: QApplication, location: str, args: argparse.Namespace) ->
         opened = open_for_gui(location)
         if opened is None:
             return 1
+        location = opened.location or location
         quit_timer = None
         if args.quit_after is not None:  # a smoke run: also ends a login dialog nobody answers
             quit_timer = QTimer()
@@ -386,6 +404,11 @@ def _session_loop(app: QApplication, location: str, args: argparse.Namespace) ->
         safety.set_context(None)
         gc.collect()
         opened.database.dispose()
+        if code == RESTART and context.pending_location is not None:  # 打开数据库文件 / 连接服务器数据库
+            if opened.lock is not None:
+                opened.lock.release()
+            location = context.pending_location
+            continue
         pending = context.pending_restore
         if code == RESTART and pending is not None:
             path = sqlite_path(location)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget, QWidget
 
 from db.engine import Database
 from desktop.core.households import CarryForward
+from desktop.core.location import describe as describe_location
 from desktop.core.stats import TABLE_LABELS, table_counts
 from desktop.ui import features
 from desktop.ui.card_editor import CardEditor
@@ -53,8 +54,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.database = database
         self.operator = operator
-        where = database.path or database.engine.url.render_as_string(hide_password=True)
-        self.setWindowTitle(self.tr("明白卡 — %s") % where)
+        self.where = describe_location(database)  # 本机数据库 / 服务器数据库, never the password
+        kind = self.tr("服务器数据库") if self.where.is_server else self.tr("本机数据库")
+        detail = self.where.short if self.where.is_server else str(database.path or self.where.short)
+        self.setWindowTitle(self.tr("明白卡 — %s %s") % (kind, detail))
         self.resize(1366, 740)
         self._menus: dict[str, QMenu] = {}
         for key, title in MENUS.items():
@@ -73,6 +76,10 @@ class MainWindow(QMainWindow):
         self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.summary.setMargin(12)
         self.add_tab(self.summary, self.tr("数据统计"))
+        self.database_label = QLabel(self.where.text, self)
+        self.database_label.setObjectName("database_label")
+        self.database_label.setToolTip(self.where.kind_label)
+        self.statusBar().addPermanentWidget(self.database_label)
         self._make_actions()
         self.households_changed.connect(self._on_households_changed)
         self._install_features()

@@ -9,6 +9,7 @@ from pathlib import Path
 from db import backup as db_backup
 from db.session import inspect_file, sqlite_path
 from desktop.cli.errors import UserError
+from desktop.core.location import server_backup_message
 from desktop.core.paths import database_location
 from desktop.core.progress import Progress
 
@@ -19,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="备份数据库（可在程序使用中备份；备份后自动校验）",
         description="用 SQLite 在线备份接口复制数据库，并用完整性检查校验副本。"
         "不给 DEST 时写入备份文件夹（见备份设置）并按 保留最近/每日/每周/每月 规则清理旧备份；"
-        "DEST 可以是文件夹或 .sqlite3 文件名（不会覆盖已有文件）。",
+        "DEST 可以是文件夹或 .sqlite3 文件名（不会覆盖已有文件）。"
+        "服务器数据库（PostgreSQL）不用此命令：由服务器管理员用 pg_dump 备份，见 docs/postgresql.md。",
     )
     p.add_argument("dest", nargs="?", metavar="DEST", help="备份到这个文件夹或文件（默认：备份文件夹）")
     p.add_argument("--list", action="store_true", help="只列出已有备份，不备份")
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     location = database_location(getattr(args, "db", None))
     path = sqlite_path(location)
     if path is None:
-        raise UserError("只有本机数据库文件（SQLite）可以用 backup 命令备份；服务器数据库请由管理员备份。")
+        raise UserError(server_backup_message("备份"))
     settings = db_backup.load_settings()
     if args.list:
         folder = settings.resolved_folder()

@@ -9,6 +9,7 @@ from db import backup as db_backup
 from db.lock import LockHeldError
 from db.session import sqlite_path
 from desktop.cli.errors import UserError
+from desktop.core.location import server_backup_message
 from desktop.core.paths import database_location
 from desktop.core.stats import TABLE_LABELS
 
@@ -18,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "restore",
         help="从备份恢复数据库（先预览，先备份当前数据库，再整体替换）",
         description="检查备份文件并显示其中各表的记录数；确认后先备份当前数据库（损坏的文件则原样复制保存），"
-        "再把备份整体替换为当前数据库。明白卡程序正在使用该数据库时不能恢复。",
+        "再把备份整体替换为当前数据库。明白卡程序正在使用该数据库时不能恢复。"
+        "服务器数据库（PostgreSQL）不用此命令：由服务器管理员用 pg_restore 恢复，见 docs/postgresql.md。",
     )
     p.add_argument("file", metavar="FILE", help="备份文件（.sqlite3）")
     p.add_argument("--yes", "-y", action="store_true", help="不询问，直接恢复（用于脚本）")
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     location = database_location(getattr(args, "db", None))
     target = sqlite_path(location)
     if target is None:
-        raise UserError("只有本机数据库文件（SQLite）可以用 restore 命令恢复。")
+        raise UserError(server_backup_message("恢复"))
     try:
         info = db_backup.inspect_backup(args.file)
     except db_backup.BackupError as exc:

@@ -68,6 +68,14 @@ def database_location(window: QMainWindow) -> str:
     return database.engine.url.render_as_string(hide_password=True)
 
 
+def _where(window: QMainWindow) -> str:
+    """本机数据库：… / 服务器数据库：PostgreSQL host:port/db（用户 …）, never the password."""
+    from desktop.core.location import describe
+
+    database = getattr(window, "database", None)
+    return describe(database).text if database is not None else ""
+
+
 def guide_images(markdown: str) -> list[str]:
     """Image paths referenced by ``![alt](path)`` in the guide."""
     return re.findall(r"!\[[^\]]*\]\(([^)\s]+)", markdown)
@@ -91,6 +99,7 @@ def diagnostics(window: QMainWindow) -> dict[str, Any]:
         "executable": sys.executable,
         "bundle_dir": str(paths.bundle_dir()),
         "database": database_location(window),
+        "database_kind": _where(window),
         "data_dir": str(paths.data_dir()),
         "log_dir": str(paths.log_dir()),
         "python": platform.python_version(),
@@ -220,14 +229,17 @@ class AboutDialog(QDialog):
         self.resize(640, 420)
         icon = QLabel(self)
         icon.setPixmap(app_icon().pixmap(64, 64))
-        title = QLabel(self.tr("<b>明白卡</b> %s<br>精准扶贫明白卡管理（单机版，无需联网）") % __version__, self)
+        info = diagnostics(window)
+        server = info["database_kind"].startswith("服务器")
+        edition = self.tr("服务器数据库，多人同时使用") if server else self.tr("单机版，无需联网")
+        title = QLabel(self.tr("<b>明白卡</b> %s<br>精准扶贫明白卡管理（%s）") % (__version__, edition), self)
         head = QHBoxLayout()
         head.addWidget(icon)
         head.addWidget(title, 1)
-        info = diagnostics(window)
         rows = [
             (self.tr("版本"), info["version"]),
-            (self.tr("数据库"), info["database"]),
+            (self.tr("数据库"), info["database_kind"]),
+            (self.tr("数据库位置"), info["database"]),
             (self.tr("数据文件夹"), info["data_dir"]),
             (self.tr("日志文件夹"), info["log_dir"]),
             (self.tr("程序文件夹"), info["bundle_dir"]),

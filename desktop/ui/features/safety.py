@@ -1,4 +1,5 @@
-"""Data safety in the main window: 文件 → 立即备份 / 从备份恢复…; 工具 → 备份设置… /
+"""Data safety in the main window: 文件 → 立即备份 / 从备份恢复… / 打开数据库文件… /
+连接服务器数据库…; 工具 → 备份设置… /
 操作员管理… (administrators) / 修改密码…; the operator and read-only state in the status
 bar; the automatic daily backup in the background.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from db import backup as db_backup
 from db.engine import Database
@@ -28,7 +29,9 @@ from db.lock import DatabaseLock
 from db.session import database_file, is_read_only
 from desktop.core import accounts
 from desktop.core.accounts import Account
+from desktop.core.location import server_backup_message
 from desktop.core.progress import Cancelled, Progress
+from desktop.ui import server_dialog
 from desktop.ui.restore_dialog import RestoreDialog
 from desktop.ui.safety_dialogs import BackupSettingsDialog, OperatorsDialog, PasswordDialog
 from desktop.ui.tasks import run_task
@@ -44,6 +47,7 @@ class SafetyContext:
     notes: list[str] = field(default_factory=list)
     restart: Callable[[], None] | None = None
     pending_restore: Path | None = None
+    pending_location: str | None = None  # another database to open (文件 → 打开数据库文件 / 连接服务器数据库)
     daily_progress: Progress | None = None
 
 
@@ -101,10 +105,17 @@ class SafetyFeature(QObject):
         self.backup_action.triggered.connect(self.backup_now)
         self.restore_action = QAction(self.tr("从备份恢复(&R)…"), window)
         self.restore_action.triggered.connect(self.restore)
-        self.restore_action.setEnabled(not context.read_only and self.database_path is not None)
-        self.backup_action.setEnabled(self.database_path is not None)
+        # On a server database both explain that the server's administrator backs it up (pg_dump).
+        self.restore_action.setEnabled(not context.read_only)
+        self.open_file_action = QAction(self.tr("打开数据库文件(&O)…"), window)
+        self.open_file_action.triggered.connect(self.open_file)
+        self.connect_action = QAction(self.tr("连接服务器数据库(&C)…"), window)
+        self.connect_action.triggered.connect(self.connect_server)
         file_menu.insertAction(first, self.backup_action)
         file_menu.insertAction(first, self.restore_action)
+        file_menu.insertSeparator(first)
+        file_menu.insertAction(first, self.open_file_action)
+        file_menu.insertAction(first, self.connect_action)
         if first is not None:
             file_menu.insertSeparator(first)
         tools = window.menu("tools")
@@ -145,6 +156,9 @@ class SafetyFeature(QObject):
     # ----- actions -------------------------------------------------------
     def backup_now(self) -> None:
         database = self.window.database
+        if self.database_path is None:
+            inform(self.window, self.tr("立即备份"), server_backup_message("备份"))
+            return
 
         def work(progress: Progress) -> db_backup.BackupFile:
             return db_backup.backup_now(self.database_path or database, "manual", progress=progress)
@@ -160,7 +174,10 @@ class SafetyFeature(QObject):
         run_task(self.window, self.tr("正在备份数据库"), work, done, failed)
 
     def restore(self) -> None:
-        if self.database_path is None or self.context.read_only:
+        if self.context.read_only:
+            return
+        if self.database_path is None:
+            inform(self.window, self.tr("从备份恢复"), server_backup_message("恢复"))
             return
         dialog = RestoreDialog(self.database_path, parent=self.window)
         if exec_dialog(dialog) != RestoreDialog.DialogCode.Accepted or dialog.selected is None:
@@ -176,6 +193,33 @@ class SafetyFeature(QObject):
             self.context.restart()
         else:
             inform(self.window, self.tr("从备份恢复"), self.tr("请关闭程序后用“mingbaika-cli restore”恢复。"))
+
+    def open_file(self) -> None:
+        """Close this database and open a SQLite file instead (the session restarts)."""
+        path = choose_database_file(self.window, str(self.database_path.parent if self.database_path else Path.home()))
+        if path:
+            self.switch_to(path)
+
+    def connect_server(self) -> None:
+        """Close this database and open one on a PostgreSQL server (the session restarts)."""
+        where = self.window.database.engine.url
+        previous = where if where.get_backend_name() != "sqlite" else None
+        location = server_dialog.ask_server(self.window, previous=previous)
+        if location:
+            self.switch_to(location)
+
+    def switch_to(self, location: str) -> bool:
+        """Open ``location`` instead of the current database: ends this window's session."""
+        editor = getattr(self.window, "editor", None)
+        if editor is not None and not editor.confirm_leave():
+            return False
+        if self.context.restart is None:
+            inform(self.window, self.tr("打开数据库"),
+                   self.tr("请关闭程序后用“mingbaika --db 数据库位置”重新打开。"))
+            return False
+        self.context.pending_location = location
+        self.context.restart()
+        return True
 
     def backup_settings(self) -> None:
         exec_dialog(BackupSettingsDialog(self.database_path, parent=self.window))
@@ -236,6 +280,12 @@ class SafetyFeature(QObject):
 
 def exec_dialog(dialog) -> int:  # noqa: ANN001
     return dialog.exec()
+
+
+def choose_database_file(parent, start: str) -> str:  # noqa: ANN001
+    name, _ = QFileDialog.getOpenFileName(parent, parent.tr("打开数据库文件"), start,
+                                          parent.tr("明白卡数据库 (*.sqlite3 *.sqlite *.db);;所有文件 (*)"))
+    return name
 
 
 def inform(parent, title: str, text: str) -> None:  # noqa: ANN001

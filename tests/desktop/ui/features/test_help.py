@@ -120,7 +120,9 @@ def test_about_shows_version_database_and_data_folder(qtbot, window: MainWindow,
     text = about.text.toPlainText()
     assert f"版本：{__version__}" in text
     shown = window.database.path or window.database.engine.url.render_as_string(hide_password=True)
-    assert f"数据库：{shown}" in text
+    assert f"数据库位置：{shown}" in text
+    kind = "服务器数据库：PostgreSQL" if window.database.path is None else "本机数据库："
+    assert f"数据库：{kind}" in text and "***" not in text.split("数据库位置")[0]
     assert f"数据文件夹：{isolated_home}" in text
     assert "运行方式：源代码" in text
     about.copy_button.click()
