@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -80,7 +81,8 @@ class ServerDialog(QDialog):
         layout.addWidget(help_text)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(560, 0)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # wrapped help/error text never squashes the form
+        help_text.setMinimumWidth(600)
         self._fill(previous)
         first_empty = next((w for w in (self.host, self.database, self.user) if not w.text()), self.password)
         first_empty.setFocus()
