@@ -6,7 +6,7 @@ cards changed since their last print" and "print full ID numbers" (off unless
 ticked each time); the entry decides which button is the default. Finding the
 households and gathering their (Qt-free) card data runs off the GUI thread
 through ``run_task``; laying the cards out and painting them onto the PDF or the
-printer then runs on the GUI thread one slice (about 50 ms) per event-loop turn,
+printer then runs on the GUI thread one slice (a card or two, 20-60 ms) per event-loop turn,
 with its own progress dialog and cancel — Qt layout in a worker thread can
 deadlock PySide (desktop/ui/printing/threads.py). Every printed card gets a
 print-log row.
@@ -387,7 +387,7 @@ class PaintRun(QObject):
     (not at all after 取消: the partial output is removed / the print job aborted).
     """
 
-    SLICE = 0.05  # seconds of painting per event-loop turn (at least one card)
+    SLICE = 0.02  # seconds of painting per event-loop turn (at least one card, about 30 ms)
 
     def __init__(self, parent: QWidget, title: str, job, on_done, on_error) -> None:  # noqa: ANN001
         super().__init__(parent)
