@@ -9,9 +9,9 @@ always bumps the version itself; this ``before_flush`` listener (installed when
 importer's updated rows, the county consolidation's deletions, any future dialog — so
 "the card changed" always means "the household's version changed".
 
-Households already in the session are bumped through the ORM (their ``updated_at`` is
-set, which makes the mapper emit the versioned UPDATE); households not loaded are bumped
-with one Core ``UPDATE … SET version = version + 1`` per flush.
+A household already in the session is bumped with ``UPDATE … WHERE version = <as loaded>``
+(a concurrent change raises ``StaleDataError``, as for the household row itself); households
+not loaded get one Core ``UPDATE … SET version = version + 1`` per flush.
 
 Rows written with Core ``insert()``/``update()`` bypass the ORM and this listener: such a
 writer calls :func:`bump_versions` with the household ids it touched.
@@ -25,6 +25,8 @@ from typing import Any
 
 from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from db.base import utcnow
 from db.models import Assignment, ExitAssessment, HelpPlan, Household, IncomeRecord, Measure, Member, Visit
@@ -35,24 +37,34 @@ _CHUNK = 500
 
 
 def bump_versions(session: Session, household_ids: Iterable[int]) -> None:
-    """Bump ``version`` (and ``updated_at``) of households changed by Core statements.
+    """Bump ``version`` (and ``updated_at``) of the households with these ids.
 
-    Households loaded in ``session`` are bumped through the ORM so their in-memory version
-    stays right; the rest with one UPDATE per 500 ids.
+    A household loaded in ``session`` is bumped with ``UPDATE … WHERE version = <as loaded>``:
+    if another connection changed it meanwhile, :class:`StaleDataError` is raised, as for an
+    ORM update of the household row; its in-memory version follows without marking it dirty
+    (a dirty household would make other listeners load its collections mid-flush). One the
+    ORM will update anyway is left to the ORM. The rest get one ``version = version + 1``
+    UPDATE per 500 ids.
     """
-    loaded: list[Household] = []
-    others: list[int] = []
-    for hid in set(household_ids):
-        if hid is None:
-            continue
-        obj = session.identity_map.get(session.identity_key(Household, hid))
-        (loaded.append(obj) if obj is not None else others.append(hid))
-    now = utcnow()
-    for obj in loaded:
-        if obj not in session.deleted:
-            obj.updated_at = now
-    others.sort()
     table = Household.__table__
+    now = utcnow()
+    others: list[int] = []
+    for hid in {h for h in household_ids if h is not None}:
+        obj = session.identity_map.get(session.identity_key(Household, hid))
+        if obj is None or "version" in inspect(obj).unloaded:
+            others.append(hid)
+            continue
+        if obj in session.deleted or session.is_modified(obj, include_collections=False):
+            continue  # deleted, or its own versioned UPDATE follows in this flush
+        loaded = obj.version
+        done = session.connection().execute(
+            update(table).where(table.c.id == hid, table.c.version == loaded).values(version=loaded + 1,
+                                                                                       updated_at=now))
+        if done.rowcount != 1:
+            raise StaleDataError(f"household {obj.uuid} changed since it was loaded (version {loaded})")
+        set_committed_value(obj, "version", loaded + 1)
+        set_committed_value(obj, "updated_at", now)
+    others.sort()
     for start in range(0, len(others), _CHUNK):
         chunk = others[start:start + _CHUNK]
         session.connection().execute(
