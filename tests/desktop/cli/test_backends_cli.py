@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import python_calamine
 import pytest
+import python_calamine
 from sqlalchemy import func, select
 
 from db.models import Household, Member
