@@ -2,11 +2,11 @@
 
 A module ``name.py`` (or ``name_cmd.py`` where ``name`` is a Python keyword or builtin)
 is the command ``name``; its ``register(subparsers)`` adds exactly that one sub-parser.
-To list the commands (``mingbaika-cli --help``) the one-line help is read from the
+Only the chosen command's module is imported, when argparse reaches its name. To list
+the commands (``mingbaika-cli --help``, and only then) the one-line help is read from the
 ``help=`` of the ``add_parser``/``add_command`` call in the module's source, without
-importing it; only the chosen command's module is imported, when argparse reaches its
-name. A module whose help cannot be read that way (no source, as in a frozen bundle, or
-a help that is not a literal string) is simply imported up front.
+importing it; a module whose help cannot be read that way (no source, as in a frozen
+bundle, or a help that is not a literal string) is imported then.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import importlib
 import importlib.util
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,35 +72,68 @@ def command_help(module: str) -> str | None:
     return None
 
 
+class _StandIn(argparse._SubParsersAction._ChoicesPseudoAction):  # noqa: SLF001
+    """The ``--help`` line of a command not loaded yet; its help is looked up only when shown."""
+
+    def __init__(self, name: str, aliases: Any, help: Any) -> None:  # noqa: A002 - argparse's name
+        self.resolve: Callable[[], str | None] | None = None
+        super().__init__(name, aliases, help)
+
+    @property
+    def help(self) -> str | None:  # noqa: A003
+        if self._help is _UNRESOLVED:
+            self._help = self.resolve() if self.resolve is not None else None
+        return self._help
+
+    @help.setter
+    def help(self, value: Any) -> None:
+        self._help = value
+
+
+_UNRESOLVED = object()
+
+
 class LazyCommands(argparse._SubParsersAction):  # noqa: SLF001 - argparse has no public extension point
-    """Sub-parsers that stand in for their command until argparse picks it, then load the module."""
+    """Sub-parsers that stand in for their command until argparse picks it, then load the module.
+
+    A stand-in's one-line help is found only when ``--help`` lists the commands: read from the
+    module's source, or (no source, as in a frozen bundle) by loading the module.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pending: dict[str, str] = {}
 
     def add_module(self, command: CommandModule) -> None:
-        help_text = command_help(command.module)
-        if help_text is None:
-            importlib.import_module(command.module).register(self)
-            return
-        self.add_parser(command.name, help=help_text)  # a stand-in until the command is chosen
+        self._ChoicesPseudoAction = _StandIn
+        try:
+            self.add_parser(command.name, help=_UNRESOLVED)  # a stand-in until the command is chosen
+        finally:
+            del self._ChoicesPseudoAction
+        self._choices_actions[-1].resolve = lambda: self._help_of(command)
         self._pending[command.name] = command.module
 
-    def load(self, name: str) -> None:
-        """Replace the stand-in for ``name`` by the parser its module registers."""
+    def _help_of(self, command: CommandModule) -> str | None:
+        found = command_help(command.module)
+        if found is not None:
+            return found
+        added = self.load(command.name)
+        return added[0].help if added else None
+
+    def load(self, name: str) -> list[argparse.Action]:
+        """Replace the stand-in for ``name`` by the parser its module registers; the new help lines."""
         module = self._pending.pop(name, None)
         if module is None:
-            return
+            return []
         del self._name_parser_map[name]
         place = next(i for i, a in enumerate(self._choices_actions) if a.dest == name)
-        stand_in = self._choices_actions.pop(place)
+        stand_in = self._choices_actions[place]
         before = len(self._choices_actions)
         importlib.import_module(module).register(self)
-        added = self._choices_actions[before:] or [stand_in]
+        added = self._choices_actions[before:]
         del self._choices_actions[before:]
-        self._choices_actions[place:place] = added
-
+        self._choices_actions[place:place + 1] = added or [stand_in]
+        return added
     def load_all(self) -> None:
         for name in list(self._pending):
             self.load(name)

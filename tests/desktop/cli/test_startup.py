@@ -134,15 +134,31 @@ def test_a_new_module_becomes_a_command_and_is_imported_only_when_chosen(extra_c
     assert "desktop.cli.commands.zzhello" in sys.modules
 
 
-def test_a_module_whose_help_is_not_a_literal_is_imported_up_front(extra_commands: Path, capsys) -> None:
+def test_a_module_whose_help_is_not_a_literal_is_imported_to_list_it(extra_commands: Path, capsys) -> None:
     (extra_commands / "zzcomputed_cmd.py").write_text(
         HELLO.replace('"zzhello"', '"zzcomputed"').replace('help="问好"', 'help="问" + "好"'), encoding="utf-8")
     assert registry.command_help("desktop.cli.commands.zzcomputed_cmd") is None
     parser = build_parser()
+    assert "desktop.cli.commands.zzcomputed_cmd" not in sys.modules  # not for --version or another command
+    assert "zzcomputed 问好" in " ".join(parser.format_help().split())
     assert "desktop.cli.commands.zzcomputed_cmd" in sys.modules
-    assert "问好" in parser.format_help()
     assert main(["zzcomputed"]) == 0
     assert capsys.readouterr().out == "你好，世界\n"
+
+
+def test_without_sources_as_in_the_frozen_bundle_only_help_loads_every_command(monkeypatch) -> None:
+    code = (
+        "import sys; from desktop.cli import registry, main;"
+        "registry.command_help = lambda module: None;"  # what a bundle without .py files reads
+        "parser = main.build_parser(); before = [m for m in sys.modules if m.startswith('desktop.cli.commands.')];"
+        "listing = parser.format_help();"
+        "after = [m for m in sys.modules if m.startswith('desktop.cli.commands.')];"
+        "print(before, len(after), listing == main.build_parser(load_all=True).format_help())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", str(len(registry.discover())), "True"]
+    code, modules = loaded_after("--version")
+    assert command_modules(modules) == []
 
 
 def test_command_help_reads_only_the_register_call(tmp_path: Path, extra_commands: Path) -> None:
