@@ -37,6 +37,7 @@ from db.dialects import after_explicit_ids
 from db.engine import Database
 from db.models import AuditLog, County, ExchangeLog, Household, Member, Township
 from desktop.core import codelists
+from desktop.core.cardversion import bump_versions
 from desktop.core.exchange import digest as digest_mod
 from desktop.core.exchange import format as fmt
 from desktop.core.exchange.errors import (
@@ -903,6 +904,8 @@ def apply_plan(session: Session, plan: ImportPlan, *, operator: str | None = Non
     next_ids: dict[type, int] = {}
     id_maps: dict[str, dict[str, int]] = {}
     touched_households: set[int] = set()
+    new_households: set[int] = set()
+    grown_households: set[int] = set()  # existing households that gain rows (their version moves on)
     sheets = list(fmt.sheets())
     for step, sheet in enumerate(sheets):
         sp = plan.sheets.get(sheet.key)
@@ -938,10 +941,13 @@ def apply_plan(session: Session, plan: ImportPlan, *, operator: str | None = Non
                 if sheet.key == "households":
                     record["version"] = 1
                     touched_households.add(record["id"])
+                    new_households.add(record["id"])
+                elif record.get("household_id") is not None:
+                    grown_households.add(record["household_id"])
                 elif sheet.key == "helpers":
                     record["search_key"] = helper_search_key(record.get("name"), record.get("unit"),
                                                              record.get("phone"))
-                elif sheet.key == "members":
+                if sheet.key == "members":
                     touched_households.add(record["household_id"])
                 cache[record["uuid"]] = record["id"]
                 rows.append(record)
@@ -967,6 +973,9 @@ def apply_plan(session: Session, plan: ImportPlan, *, operator: str | None = Non
                 progress.check()
         session.flush()
     _refresh_search_keys(session, touched_households)
+    # Rows added through Core inserts bypass the ORM version listener: bump by hand, so a clerk
+    # editing one of these cards elsewhere is told instead of overwriting the imported rows.
+    bump_versions(session, grown_households - new_households)
     counts = plan.counts()
     note = json.dumps({"file": plan.path.name, "counts": counts, "digest": plan.computed_digest},
                       ensure_ascii=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from db.models import AuditLog, ExchangeLog, Household, IncomeRecord, Member, Setting, Township
 from desktop.core.exchange.errors import EditedFileError, ImportRejected
@@ -132,6 +133,35 @@ def test_new_rows_in_an_existing_household(tiny_db, tiny_workbook: Path, tmp_pat
         baby = s.scalar(select(Member).where(Member.uuid == "00000000-0000-4000-8000-000000000001"))
         assert baby.household.uuid == row[header.index("户UUID")]
         assert "xinshenger" in baby.household.search_key.replace(" ", "") or "新生儿" in baby.household.search_key
+
+
+def test_a_row_added_to_an_existing_household_moves_its_version_on(tiny_db, tiny_workbook: Path,
+                                                                   tmp_path: Path) -> None:
+    """A card open elsewhere while an import adds a visit to it must meet a save conflict."""
+    from desktop.core import households
+
+    wb = load_workbook(tiny_workbook)
+    ws = wb["走访记录"]
+    header = [c.value for c in ws[1]]
+    row = [c.value for c in ws[2]]
+    row[header.index("UUID")] = "00000000-0000-4000-8000-00000000000a"
+    ws.append(row)
+    wb.save(tmp_path / "visit.xlsx")
+    target = row[header.index("户UUID")]
+    with tiny_db.session() as s:
+        others = {h.uuid: h.version for h in s.scalars(select(Household))}
+    reader = tiny_db.reader()
+    card = households.load_card(reader, target)
+    reader.close()
+    import_workbook(tiny_db, tmp_path / "visit.xlsx", accept_edited=True)
+    with tiny_db.session() as s:
+        now = {h.uuid: h.version for h in s.scalars(select(Household))}
+    assert now[target] == others[target] + 1
+    assert {u: v for u, v in now.items() if u != target} == {u: v for u, v in others.items() if u != target}
+    card.household["phone"] = "13800000000"
+    with pytest.raises(StaleDataError):
+        with tiny_db.session() as s:
+            households.save_card(s, card)
 
 
 def test_invalid_id_number_is_a_warning_not_an_error(database, tiny_workbook: Path, tmp_path: Path) -> None:
