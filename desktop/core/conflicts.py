@@ -32,6 +32,7 @@ from desktop.core.households import (
     SECTION_LABELS,
     SECTIONS,
     Card,
+    canonical,
     editable_fields,
     is_blank_member,
     label,
@@ -105,14 +106,6 @@ class Difference:
 
 
 # --------------------------------------------------------------------------- values
-
-
-def _canon(value: Any) -> Any:
-    if value == "":
-        return None
-    if isinstance(value, Decimal):
-        return value.normalize()
-    return value
 
 
 def _text(value: Any) -> str:
@@ -192,7 +185,7 @@ def _rows(card: Card, section: str) -> list[dict[str, Any]]:
 
 
 def _changed(a: dict[str, Any], b: dict[str, Any], keys: list[str]) -> bool:
-    return any(_canon(a.get(k)) != _canon(b.get(k)) for k in keys)
+    return any(canonical(a.get(k)) != canonical(b.get(k)) for k in keys)
 
 
 # --------------------------------------------------------------------------- describe
@@ -210,7 +203,7 @@ def describe(mine: Card, original: Card, theirs: Card, names: Names | None = Non
     def fields_of(section: str, model: type, row_label: str, uuid: str | None,
                   m: dict[str, Any], o: dict[str, Any], t: dict[str, Any]) -> None:
         for key in _fields(section):
-            mv, ov, tv = _canon(m.get(key)), _canon(o.get(key)), _canon(t.get(key))
+            mv, ov, tv = canonical(m.get(key)), canonical(o.get(key)), canonical(t.get(key))
             if mv == tv:
                 continue
             out.append(Difference(section, uuid, row_label, key, label(model, key),
@@ -269,7 +262,7 @@ def reapply(mine: Card, original: Card, theirs: Card) -> tuple[Card, list[Differ
     skipped: list[Difference] = []
     show = _Display(None, (mine, theirs, original))
     for key in _fields("household"):
-        if _canon(mine.household.get(key)) != _canon(original.household.get(key)):
+        if canonical(mine.household.get(key)) != canonical(original.household.get(key)):
             result.household[key] = mine.household.get(key)
     for section in SECTIONS:
         keys = _fields(section)
@@ -281,7 +274,7 @@ def reapply(mine: Card, original: Card, theirs: Card) -> tuple[Card, list[Differ
                 result.section(section).append(dict(m))
                 continue
             o = orig_rows.get(uuid, {})
-            changed = [k for k in keys if _canon(m.get(k)) != _canon(o.get(k))]
+            changed = [k for k in keys if canonical(m.get(k)) != canonical(o.get(k))]
             if not changed:
                 continue
             target = target_rows.get(uuid)

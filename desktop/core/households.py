@@ -155,7 +155,7 @@ class Card:
         """A comparable value of everything that would be saved."""
 
         def row(d: dict[str, Any]) -> tuple:
-            return tuple(sorted((k, _canon(v)) for k, v in d.items() if not k.startswith("_")))
+            return tuple(sorted((k, canonical(v)) for k, v in d.items() if not k.startswith("_")))
 
         household = {k: v for k, v in self.household.items() if k != "household_size"}  # follows the members
         parts: list[Any] = [self.uuid, row(household)]
@@ -168,7 +168,8 @@ class Card:
         return tuple(parts)
 
 
-def _canon(value: Any) -> Any:
+def canonical(value: Any) -> Any:
+    """A field value in the form two cards are compared in (blank text is None, 1.50 == 1.5)."""
     if value == "":
         return None
     if isinstance(value, Decimal):
