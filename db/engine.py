@@ -1,9 +1,8 @@
 """Engine and session factory.
 
-SQLite connections get foreign keys, WAL, a busy timeout and full sync on every
-connect. Nothing here is SQLite-only except inside ``_sqlite_pragmas``: a
-SQLAlchemy URL for another dialect works the same way (a PostgreSQL server gets a
-connect timeout and, when opened read-only, read-only transactions).
+Nothing here depends on the kind of database: what a connection needs (SQLite's
+PRAGMAs, a server's connect timeout and read-only transactions) comes from
+``engine_options`` and ``on_connect`` in :mod:`db.dialects`.
 """
 
 from __future__ import annotations
@@ -17,9 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-BUSY_TIMEOUT_MS = 5000
-#: Seconds to wait for a database server before reporting that it cannot be reached.
-CONNECT_TIMEOUT_S = 10
+from db import dialects
 
 
 def to_url(location: str | Path) -> str:
@@ -30,28 +27,6 @@ def to_url(location: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI types
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
-
-
-def _server_connect_args(url: URL, read_only: bool) -> dict:
-    """libpq options for a database server (psycopg): a bounded wait, and read-only when asked."""
-    args: dict = {}
-    if url.get_backend_name() == "postgresql":
-        if "connect_timeout" not in url.query:
-            args["connect_timeout"] = CONNECT_TIMEOUT_S
-        if "application_name" not in url.query:
-            args["application_name"] = "mingbaika"
-        if read_only:
-            args["options"] = "-c default_transaction_read_only=on"
-    return args
-
-
 def make_engine(location: str | Path, *, echo: bool = False, read_only: bool = False) -> Engine:
     """An engine for a file path or URL. ``read_only`` applies to server URLs (a SQLite file is
     opened read-only through its URL, see :func:`db.session.readonly_url`)."""
@@ -60,12 +35,9 @@ def make_engine(location: str | Path, *, echo: bool = False, read_only: bool = F
         url = make_url(text)
     else:  # build the URL from parts so '%' or '%20' in a file name is not decoded
         url = URL.create("sqlite", database=str(Path(text).expanduser().resolve()))
-    if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, echo=echo)
-        event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, echo=echo, pool_pre_ping=True,
-                               connect_args=_server_connect_args(url, read_only))
+    dialect = dialects.for_name(url.get_backend_name())
+    engine = create_engine(url, echo=echo, **dialect.engine_options(url, read_only=read_only))
+    event.listen(engine, "connect", dialect.on_connect)
     return engine
 
 

@@ -23,7 +23,11 @@ def dialect_name(bind: Session | Connection | Engine) -> str:
 
 def for_dialect(bind: Session | Connection | Engine) -> ModuleType:
     """The module of ``db.dialects`` for the dialect ``bind`` talks to."""
-    name = dialect_name(bind)
+    return for_name(dialect_name(bind))
+
+
+def for_name(name: str) -> ModuleType:
+    """The module of ``db.dialects`` for a SQLAlchemy backend name (``sqlite``, ``postgresql``)."""
     if name == "postgresql":
         from db.dialects import postgresql
 
@@ -33,6 +37,11 @@ def for_dialect(bind: Session | Connection | Engine) -> ModuleType:
 
         return sqlite
     raise NotImplementedError(f"unsupported database dialect: {name}")
+
+
+def after_bulk_load(session: Session, tables: list) -> None:  # noqa: ANN001 - sqlalchemy Tables
+    """Call after a bulk load (an import, the demo generator) so the planner knows the new sizes."""
+    for_dialect(session).after_bulk_load(session, tables)
 
 
 def after_explicit_ids(session: Session, tables: list) -> None:  # noqa: ANN001 - sqlalchemy Tables

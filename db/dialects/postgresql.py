@@ -5,10 +5,43 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
+
+#: Seconds to wait for a database server before reporting that it cannot be reached.
+CONNECT_TIMEOUT_S = 10
+#: Memory for one sort/hash: a broad two-letter search sorts ~50,000 ids, which spills to disk
+#: with the server default of 4 MB (measured: benchmarks/cases/backends.py). Per connection only.
+WORK_MEM = "16MB"
+
+
+def engine_options(url: URL, *, read_only: bool) -> dict:
+    """Extra ``create_engine`` arguments: a bounded connect wait, a named application, enough
+    sort memory for the household list, and read-only transactions when asked."""
+    args: dict = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "application_name" not in url.query:
+        args["application_name"] = "mingbaika"
+    options = [f"-c work_mem={WORK_MEM}"]
+    if read_only:
+        options.append("-c default_transaction_read_only=on")
+    if "options" not in url.query:
+        args["options"] = " ".join(options)
+    return {"pool_pre_ping": True, "connect_args": args}
+
+
+def on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI types
+    """Nothing per connection beyond :func:`engine_options`."""
+
+
+def after_bulk_load(session: Session, tables: list) -> None:  # noqa: ANN001
+    """ANALYZE the loaded tables, so the next search is planned for their real size rather
+    than waiting for autovacuum (allowed inside the import's transaction)."""
+    for table in tables:
+        session.execute(text(f'ANALYZE "{table.name}"'))
 
 
 def after_explicit_ids(session: Session, tables: list) -> None:  # noqa: ANN001

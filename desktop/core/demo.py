@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from db.dialects import after_explicit_ids
+from db.dialects import after_bulk_load, after_explicit_ids
 from db.models import (
     Assignment,
     County,
@@ -573,10 +573,11 @@ class _Generator:
             "resulting_status": "已脱贫（享受政策）", "resulting_exit_year": year,
         })
 
+    FLUSH_ORDER = (Village, VillageGroup, Helper, Household, Member, Assignment, HelpPlan, IncomeRecord, Measure,
+                   Visit, ExitAssessment)
+
     def flush(self, session: Session) -> None:
-        order = (Village, VillageGroup, Helper, Household, Member, Assignment, HelpPlan, IncomeRecord, Measure,
-                 Visit, ExitAssessment)
-        for model in order:
+        for model in self.FLUSH_ORDER:
             rows = self.rows.pop(model, None)
             if rows:
                 session.execute(insert(model.__table__), rows)
@@ -610,6 +611,7 @@ def generate(
             if progress:
                 progress(i + 1, options.households)
     gen.flush(session)
+    after_bulk_load(session, [m.__table__ for m in _Generator.FLUSH_ORDER])
     if progress:
         progress(options.households, options.households)
     return DemoResult(

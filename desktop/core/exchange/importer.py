@@ -33,7 +33,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.dialects import after_explicit_ids
+from db.dialects import after_bulk_load, after_explicit_ids
 from db.engine import Database
 from db.models import AuditLog, County, ExchangeLog, Household, Member, Township
 from desktop.core import codelists
@@ -976,6 +976,8 @@ def apply_plan(session: Session, plan: ImportPlan, *, operator: str | None = Non
     # Rows added through Core inserts bypass the ORM version listener: bump by hand, so a clerk
     # editing one of these cards elsewhere is told instead of overwriting the imported rows.
     bump_versions(session, grown_households - new_households)
+    after_bulk_load(session, [sheet.model.__table__ for sheet in sheets
+                              if (sp := plan.sheets.get(sheet.key)) is not None and sp.added])
     counts = plan.counts()
     note = json.dumps({"file": plan.path.name, "counts": counts, "digest": plan.computed_digest},
                       ensure_ascii=False)
