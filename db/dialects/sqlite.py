@@ -80,3 +80,10 @@ def allow_broken_references(connection: Connection) -> None:
     Must run before the connection's transaction begins: SQLite ignores the PRAGMA inside one.
     """
     connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+
+
+def safety_copy(database, reason: str):  # noqa: ANN001, ANN201 - Database -> db.backup.BackupFile
+    """A verified backup of the file before a bulk write (raises ``db.backup.BackupError``)."""
+    from db.backup import backup_now
+
+    return backup_now(database, reason)

@@ -1088,12 +1088,14 @@ def import_workbook(
             session.rollback()
             return plan
         totals = plan.totals()
-        if not plan.has_errors and (totals["新增"] or totals["修改"]) and database.dialect == "sqlite":
-            # A verified backup before anything is written; a failed backup stops the import.
-            from db.backup import BackupError, backup_now
+        if not plan.has_errors and (totals["新增"] or totals["修改"]):
+            # A verified backup before anything is written (a file database; a server is backed
+            # up by its administrator); a failed backup stops the import.
+            from db.backup import BackupError
+            from db.dialects import for_name
 
             try:
-                backup_now(database, "import")
+                for_name(database.dialect).safety_copy(database, "import")
             except BackupError as exc:
                 raise ExchangeError(f"导入前备份失败，未导入任何数据：{exc}", code="backup",
                                     path=str(path)) from exc
