@@ -31,7 +31,7 @@ import unicodedata
 
 from pypinyin import Style, pinyin
 
-__all__ = ["MAX_INITIALS", "MAX_SPELLINGS", "char_readings", "matches", "normalise_query", "search_key"]
+__all__ = ["MAX_INITIALS", "MAX_SPELLINGS", "char_readings", "matches", "name_readings", "normalise_query", "search_key"]
 
 MAX_SPELLINGS = 16  # full pinyin spellings kept per text
 MAX_INITIALS = 16  # initials variants kept per text
@@ -213,3 +213,74 @@ def matches(key: str, query: str) -> bool:
     """True if ``query`` (raw user input) matches the stored search ``key``."""
     q = normalise_query(query)
     return bool(q) and q in key
+
+
+
+MIN_PHRASES = 2  # a secondary reading is plausible in a name when this many dictionary words use it
+
+
+@functools.cache
+def _phrase_readings() -> dict[str, dict[str, int]]:
+    """Per character, how many words of pypinyin's phrase dictionary use each (tone-marked) reading."""
+    from pypinyin.phrases_dict import phrases_dict
+
+    counts: dict[str, dict[str, int]] = {}
+    for phrase, readings in phrases_dict.items():
+        for ch, options in zip(phrase, readings, strict=False):
+            if options:
+                per = counts.setdefault(ch, {})
+                per[options[0]] = per.get(options[0], 0) + 1
+    return counts
+
+
+@functools.cache
+def _plausible_readings(ch: str) -> tuple[str, ...]:
+    readings = char_readings(ch)
+    if len(readings) < 2:
+        return readings
+    from pypinyin.contrib.tone_convert import to_normal
+
+    words: dict[str, int] = {}
+    for marked, n in _phrase_readings().get(ch, {}).items():
+        plain = to_normal(marked)
+        words[plain] = words.get(plain, 0) + n
+    u_spellings = {r.replace("v", "u") for r in readings if "v" in r}  # added by char_readings for search
+    return tuple(r for i, r in enumerate(readings)
+                 if i == 0 or (r not in u_spellings and words.get(r, 0) >= MIN_PHRASES))
+
+
+def name_readings(name: str, surname: bool = True) -> tuple[tuple[str, ...], ...]:
+    """The plausible toneless readings of each unit of a personal name, most usual first.
+
+    One tuple per character (a run of ASCII letters/digits is one unit; punctuation and
+    whitespace have none): the character's usual reading, its other readings (多音字) that at
+    least :data:`MIN_PHRASES` words of pypinyin's phrase dictionary use (长 chang/zhang, 乐
+    le/yue, 重 zhong/chong, but not 王 yu or 方 wang, which only old texts know), and for the
+    first character its surname readings first, as in :func:`search_key` (单 shan, 覃 qin/tan,
+    compound surnames such as 尉迟 yu-chi). The "u" spelling of ü is not added (吕 is ``lv``,
+    not 卢 ``lu``). For comparing names by sound: two names sound alike when their readings
+    meet at every position.
+    """
+    text = "".join(unicodedata.normalize("NFKC", name or "").split())
+    units: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for ch in text:
+        if ch.isascii() and ch.isalnum():
+            run.append(ch.lower())
+            continue
+        if run:
+            units.append(("".join(run),))
+            run = []
+        readings = _plausible_readings(ch)
+        if readings:
+            units.append(readings)
+    if run:
+        units.append(("".join(run),))
+    if surname and units and not (text[0].isascii() and text[0].isalnum()):
+        compound = _COMPOUND_SURNAMES.get(text[:2])
+        if compound and len(units) >= 2 and char_readings(text[1]):
+            units[0] = _prefer((compound[0],), units[0])
+            units[1] = _prefer((compound[1],), units[1])
+        elif text[0] in _SURNAME_READINGS and char_readings(text[0]):
+            units[0] = _prefer(_SURNAME_READINGS[text[0]], units[0])
+    return tuple(units)

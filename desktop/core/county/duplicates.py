@@ -47,7 +47,7 @@ from desktop.core.checks.engine import ERROR, WARNING, Problem
 from desktop.core.idnumber import IdNumberError
 from desktop.core.idnumber import normalise as normalise_id
 from desktop.core.idnumber import parse as parse_id
-from desktop.core.pinyin import char_readings, search_key
+from desktop.core.pinyin import name_readings
 
 RULE_TITLES = {
     "CTY00": "UUID冲突（两个乡镇登记同一条记录）",
@@ -108,20 +108,24 @@ class _Person(NamedTuple):
 
 # ----------------------------------------------------------------------------- names
 
-def _syllables(name: str) -> list[str]:
-    """Toneless pinyin, one syllable per character (the surname's surname reading first)."""
-    text = "".join(unicodedata.normalize("NFKC", name or "").split())
-    out: list[str] = []
-    for i, ch in enumerate(text):
-        if i == 0 and not ch.isascii():
-            tokens = search_key(ch).split()
-            reading = tokens[1] if len(tokens) > 1 else ch
-        else:
-            readings = char_readings(ch)
-            reading = readings[0] if readings else ""
-        if reading:
-            out.append(reading)
-    return out
+def _clean(name: str | None) -> str:
+    return "".join(unicodedata.normalize("NFKC", name or "").split())
+
+
+_UNIT_SETS: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _unit_sets(unit: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    sets = _UNIT_SETS.get(unit)
+    if sets is None:
+        sets = _UNIT_SETS[unit] = (frozenset(unit), frozenset(_fuzzy(r) for r in unit))
+    return sets
+
+
+def readings(name: str) -> tuple[frozenset[str], ...]:
+    """The plausible toneless readings of each character of a name (多音字 with every reading in
+    common use, the surname's surname readings too): :func:`desktop.core.pinyin.name_readings`."""
+    return tuple(_unit_sets(unit)[0] for unit in name_readings(_clean(name)))
 
 
 _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
@@ -139,25 +143,37 @@ def _fuzzy(syllable: str) -> str:
     return syllable
 
 
+def fuzzy_readings(name: str) -> tuple[frozenset[str], ...]:
+    """:func:`readings` with the sounds most often confused merged (zh/z, ch/c, sh/s, n/l, -ng/-n)."""
+    return tuple(_unit_sets(unit)[1] for unit in name_readings(_clean(name)))
+
+
+def _meet(a: tuple[frozenset[str], ...], b: tuple[frozenset[str], ...]) -> bool:
+    """True when two names have as many characters and their reading sets meet at every one."""
+    return len(a) == len(b) and all(x & y for x, y in zip(a, b, strict=True))
+
+
 def name_keys(name: str) -> tuple[str, str]:
-    """(toneless pinyin, fuzzy pinyin) of a personal name, syllables joined by '-'."""
-    syl = _syllables(name)
+    """(toneless pinyin, fuzzy pinyin) of a name's most usual reading, syllables joined by '-'."""
+    syl = [unit[0] for unit in name_readings(_clean(name))]
     return "-".join(syl), "-".join(_fuzzy(s) for s in syl)
 
 
 def similarity(a: str, b: str) -> str | None:
-    """姓名相同 / 姓名同音 / 姓名近音, or None when the names are not alike by pinyin."""
-    na = "".join(unicodedata.normalize("NFKC", a or "").split())
-    nb = "".join(unicodedata.normalize("NFKC", b or "").split())
+    """姓名相同 / 姓名同音 / 姓名近音, or None when the names are not alike by pinyin.
+
+    同音: some reading of every character of one name is a reading of the other's character at
+    the same place (多音字 count with every reading, 单 as shan, dan or chan); 近音: the same
+    after merging the confused sounds.
+    """
+    na, nb = _clean(a), _clean(b)
     if not na or not nb:
         return None
     if na == nb:
         return SAME_NAME
-    pa, fa = name_keys(na)
-    pb, fb = name_keys(nb)
-    if pa == pb:
+    if _meet(readings(na), readings(nb)):
         return SAME_SOUND
-    if fa == fb:
+    if _meet(fuzzy_readings(na), fuzzy_readings(nb)):
         return SIMILAR_SOUND
     return None
 
@@ -349,22 +365,34 @@ def find_duplicates(session: Session, *, rules: Iterable[str] | None = None) -> 
     # CTY04: likely duplicates by birth date and pinyin
     if "CTY04" in wanted:
         dismissed = dismissed_pairs(session)
-        groups: dict[tuple[date, str], list[_Person]] = defaultdict(list)
-        keys_cache: dict[str, tuple[str, str]] = {}
+        # Blocks of one birth date, name length and one fuzzy reading of the surname: cheap to build and
+        # small, and a 多音字 cannot split a pair across blocks as a single sound key would (a person
+        # whose surname has two readings is in two blocks; a pair met twice is reported once).
+        groups: dict[tuple[date, int, str], list[_Person]] = defaultdict(list)
+        fuzzy: dict[str, tuple[frozenset[str], ...]] = {}
         for p in people:
             birth = _birth(p)
             if birth is None or not p.name:
                 continue
-            if p.name not in keys_cache:
-                keys_cache[p.name] = name_keys(p.name)
-            groups[(birth, keys_cache[p.name][1])].append(p)
-        for (birth, _key), group in groups.items():
-            if len(group) < 2 or len({p.household_uuid for p in group}) < 2:
+            key = fuzzy.get(p.name)
+            if key is None:
+                key = fuzzy[p.name] = fuzzy_readings(p.name)
+            for first in (key[0] if key else ()):
+                groups[(birth, len(key), first)].append(p)
+        met: set[tuple[str, str]] = set()
+        for (birth, _size, _first), group in groups.items():
+            if len(group) < 2:
                 continue
             for i, a in enumerate(group):
                 for b in group[i + 1:]:
                     if a.household_uuid == b.household_uuid:
                         continue
+                    fa, fb = fuzzy[a.name], fuzzy[b.name]
+                    if not all(x & y for x, y in zip(fa, fb, strict=True)):
+                        continue
+                    if (len(fa[0]) > 1 or len(fb[0]) > 1) and (a.uuid, b.uuid) in met:
+                        continue
+                    met.add((a.uuid, b.uuid))
                     if a.id_number and a.id_number == b.id_number:
                         continue  # the same person: CTY01
                     if pair(a.household_uuid, b.household_uuid) in dup_pairs:
