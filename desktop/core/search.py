@@ -213,12 +213,17 @@ def _order(sort: str, ascending: bool) -> tuple[list[ColumnElement], bool]:
     def d(expr: ColumnElement) -> ColumnElement:
         return expr.asc() if ascending else expr.desc()
 
+    def blanks_last(expr: ColumnElement) -> ColumnElement:
+        # Both kinds put blanks at the end either way (SQLite would put NULL first when
+        # ascending, PostgreSQL last): clerks look for the filled-in values first.
+        return d(expr).nulls_last()
+
     if sort == "village":
         return [d(Village.code), d(Household.household_number), d(Household.id)], True
     if sort == "group":
         group_name = select(VillageGroup.name).where(VillageGroup.id == Household.group_id).correlate(
             Household).scalar_subquery()
-        return [d(Village.code), d(group_name), d(Household.household_number), d(Household.id)], True
+        return [d(Village.code), blanks_last(group_name), d(Household.household_number), d(Household.id)], True
     expr = {
         "household_number": Household.household_number,
         "head_name": _head_name(),
@@ -228,7 +233,7 @@ def _order(sort: str, ascending: bool) -> tuple[list[ColumnElement], bool]:
         "exit_status": Household.exit_status,
         "phone": Household.phone,
     }[sort]
-    return [d(expr), d(Household.household_number), d(Household.id)], False
+    return [blanks_last(expr), d(Household.household_number), d(Household.id)], False
 
 
 def ids_query(filters: Filters, sort: str = DEFAULT_SORT, ascending: bool = True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from db.dialects import for_dialect
 from db.models import Assignment, Household, Member, Village, VillageGroup
@@ -153,6 +153,21 @@ def test_sorting_happens_in_sql_and_matches_python(demo_db) -> None:
         values = dict(s.execute(select(Household.id, Household.exit_status)).all())
         assert [values[i] for i in status] == sorted(values[i] for i in status)
         assert search.match_ids(s, Filters(), "helpers") == expected  # not sortable: default order
+
+
+def test_blank_values_sort_last_both_ways_on_both_backends(demo_db) -> None:
+    with demo_db.session() as s:
+        blank = list(s.scalars(select(Household.id).order_by(Household.id).limit(5)))
+        s.execute(update(Household).where(Household.id.in_(blank)).values(phone=None))
+    with demo_db.session() as s:
+        phones = dict(s.execute(select(Household.id, Household.phone)).all())
+        blanks = {i for i, p in phones.items() if p is None}
+        assert set(blank) <= blanks and len(blanks) < len(phones)
+        for ascending in (True, False):
+            ids = search.match_ids(s, Filters(), "phone", ascending)
+            assert set(ids[-len(blanks):]) == blanks, ascending
+            filled = [phones[i] for i in ids[:-len(blanks)]]
+            assert filled == sorted(filled, reverse=not ascending)
 
 
 def test_paging_agrees_with_the_id_list(demo_db) -> None:
