@@ -10,9 +10,11 @@ Rules (current members only: a member whose status is 自然减少 has left the 
   per pair, on the later household; the members the two share are not reported again under CTY01.
 * **CTY03 帮扶责任人同时是贫困人口** (错误): a helper's ID number is a current member's.
 * **CTY04 疑似重复人员** (警告): two people in different households with the same birth date and the
-  same or a similar name by pinyin (same characters; same toneless pinyin, 同音; or the same after
-  merging the sounds often confused, 近音: zh/z, ch/c, sh/s, n/l and the nasal endings ang/an,
-  eng/en, ing/in), whose ID numbers are not the same. For a person to review; a pair marked "not a
+  same or a similar name by pinyin (same characters; 同音: at every character some toneless reading
+  is shared — a 多音字 counts with every reading in common use and a surname with its surname
+  readings, :func:`desktop.core.pinyin.name_readings`; or 近音: the same after merging the sounds often
+  confused: zh/z, ch/c, sh/s, n/l and the nasal endings ang/an, eng/en, ing/in), whose ID numbers are
+  not the same. For a person to review; a pair marked "not a
   duplicate" (:func:`dismiss`, table ``duplicate_dismissal``) is not reported again.
 * **CTY00 UUID冲突** (错误) problems are made from the consolidation's conflicts
   (:func:`conflict_problems`), so the GUI lists them with the others.
