@@ -36,7 +36,8 @@ def for_name(name: str) -> ModuleType:
         from db.dialects import sqlite
 
         return sqlite
-    raise NotImplementedError(f"unsupported database dialect: {name}")
+    # A ValueError, so opening such a URL is the usual clear "cannot use this address" message.
+    raise ValueError(f"不支持的数据库种类“{name}”（可用：SQLite 数据库文件、PostgreSQL 服务器）")
 
 
 def after_bulk_load(session: Session, tables: list) -> None:  # noqa: ANN001 - sqlalchemy Tables

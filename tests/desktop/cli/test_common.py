@@ -22,7 +22,7 @@ class Terminal(io.StringIO):
 
 @pytest.mark.parametrize(("location", "expected"), [
     (f"postgresql+psycopg://clerk:{SECRET}@127.0.0.1:1/county", "无法打开服务器 127.0.0.1 端口 1 上的数据库“county”"),
-    (f"mysql://clerk:{SECRET}@localhost/county", "缺少数据库驱动"),
+    (f"mysql://clerk:{SECRET}@localhost/county", "不支持的数据库种类“mysql”"),
 ])
 def test_a_server_url_that_cannot_be_opened_exits_1_without_the_password(location: str, expected: str,
                                                                          capsys: pytest.CaptureFixture) -> None:
