@@ -10,19 +10,24 @@ from pathlib import Path
 from desktop.core.paths import log_dir
 
 LOG_NAME = "mingbaika.log"
-_configured = False
+_handler: RotatingFileHandler | None = None
 
 
 def configure() -> Path:
-    global _configured
+    """Log to the data folder's log file; returns its path. Calling again is cheap, and a data
+    folder that has changed since (MINGBAIKA_HOME, tests) gets the handler moved to it."""
+    global _handler
     path = log_dir() / LOG_NAME
-    if not _configured:
-        handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root = logging.getLogger()
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
-        _configured = True
+    if _handler is not None and Path(_handler.baseFilename) == path.resolve():
+        return path
+    root = logging.getLogger()
+    if _handler is not None:
+        root.removeHandler(_handler)
+        _handler.close()
+    _handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(_handler)
+    root.setLevel(logging.INFO)
     return path
 
 
