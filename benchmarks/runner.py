@@ -38,6 +38,7 @@ class Result:
     baseline_what: str = ""
     unit: str = "s"
     notes: str = ""
+    skipped: bool = False  # nothing was measured (e.g. no server): the report keeps the last section
 
     @property
     def ratio(self) -> float | None:
@@ -139,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
             for r in results:
                 ratio = f"ratio {r.ratio:.2f}" if r.ratio is not None else ""
                 print(f"   {r.what}: {r.ours:.3f} {r.unit} {ratio} {r.notes}", flush=True)
+            if results and all(r.skipped for r in results):
+                print("   (nothing measured: its section in docs/benchmarks.md is kept)", flush=True)
+                continue
             sections[name] = render(module, args.households, results)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
