@@ -1,6 +1,6 @@
 """The same work on PostgreSQL and on SQLite, same demo data (same seed), same machine, same run.
 *Ours* is PostgreSQL (the server from `.ci/start-postgres`: PostgreSQL 15 on loopback, `fsync` off,
-default memory settings), the *baseline* is the SQLite file, so the ratio is PG / SQLite. The
+default server memory settings; the program asks for `work_mem` 16 MB on its connections), the *baseline* is the SQLite file, so the ratio is PG / SQLite. The
 PostgreSQL database `mbbench_…` is created for the run, filled by the demo generator, `ANALYZE`d (as
 autovacuum would do within a minute of a bulk load) and dropped afterwards.
 **Search** replays what clerks type — Chinese names, full pinyin, pinyin initials, the last digits of an
