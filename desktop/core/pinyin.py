@@ -29,8 +29,6 @@ import itertools
 import math
 import unicodedata
 
-from pypinyin import Style, pinyin
-
 __all__ = ["MAX_INITIALS", "MAX_SPELLINGS", "char_readings", "matches", "name_readings", "normalise_query", "search_key"]
 
 MAX_SPELLINGS = 16  # full pinyin spellings kept per text
@@ -111,6 +109,10 @@ def char_readings(ch: str) -> tuple[str, ...]:
     """
     if ch.isascii():
         return (ch.lower(),) if ch.isalnum() else ()
+    # Imported on first use: pypinyin's dictionaries take ~0.2 s to load, which every command-line
+    # command would pay at start-up (desktop.core installs the search-key listener).
+    from pypinyin import Style, pinyin
+
     result = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
     readings = [r for r in (result[0] if result else []) if r and r.isascii() and r.isalpha()]
     if not readings:
