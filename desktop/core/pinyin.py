@@ -151,8 +151,12 @@ def _best_combinations(options: list[tuple[str, ...]], cap: int) -> list[str]:
     return out
 
 
-def _units(text: str) -> list[tuple[str, ...]]:
-    """Reading options per unit of ``text``: runs of ASCII letters/digits are one unit."""
+def _units(text: str, surname: bool, readings=None) -> list[tuple[str, ...]]:  # noqa: ANN001
+    """Reading options per unit of ``text`` (already NFKC-normalised, no spaces): runs of ASCII
+    letters/digits are one unit; with ``surname`` the first character's surname readings (or a
+    compound surname's) come first. ``readings`` gives one character's options (default
+    :func:`char_readings`)."""
+    readings = readings or char_readings
     units: list[tuple[str, ...]] = []
     run: list[str] = []
     for ch in text:
@@ -162,19 +166,11 @@ def _units(text: str) -> list[tuple[str, ...]]:
         if run:
             units.append(("".join(run),))
             run = []
-        readings = char_readings(ch)
-        if readings:
-            units.append(readings)
+        options = readings(ch)
+        if options:
+            units.append(options)
     if run:
         units.append(("".join(run),))
-    return units
-
-
-def _text_variants(text: str, surname: bool) -> tuple[str, ...]:
-    text = "".join(unicodedata.normalize("NFKC", text).split())
-    if not text:
-        return ()
-    units = _units(text)
     if surname and units and not (text[0].isascii() and text[0].isalnum()):
         compound = _COMPOUND_SURNAMES.get(text[:2])
         if compound and len(units) >= 2 and char_readings(text[1]):
@@ -182,6 +178,14 @@ def _text_variants(text: str, surname: bool) -> tuple[str, ...]:
             units[1] = _prefer((compound[1],), units[1])
         elif text[0] in _SURNAME_READINGS and char_readings(text[0]):
             units[0] = _prefer(_SURNAME_READINGS[text[0]], units[0])
+    return units
+
+
+def _text_variants(text: str, surname: bool) -> tuple[str, ...]:
+    text = "".join(unicodedata.normalize("NFKC", text).split())
+    if not text:
+        return ()
+    units = _units(text, surname)
     spellings = _best_combinations(units, MAX_SPELLINGS)
     initial_options = [tuple(dict.fromkeys(r[0] for r in unit)) for unit in units]
     initials = _best_combinations(initial_options, MAX_INITIALS)
@@ -264,25 +268,5 @@ def name_readings(name: str, surname: bool = True) -> tuple[tuple[str, ...], ...
     meet at every position.
     """
     text = "".join(unicodedata.normalize("NFKC", name or "").split())
-    units: list[tuple[str, ...]] = []
-    run: list[str] = []
-    for ch in text:
-        if ch.isascii() and ch.isalnum():
-            run.append(ch.lower())
-            continue
-        if run:
-            units.append(("".join(run),))
-            run = []
-        readings = _plausible_readings(ch)
-        if readings:
-            units.append(readings)
-    if run:
-        units.append(("".join(run),))
-    if surname and units and not (text[0].isascii() and text[0].isalnum()):
-        compound = _COMPOUND_SURNAMES.get(text[:2])
-        if compound and len(units) >= 2 and char_readings(text[1]):
-            units[0] = _prefer((compound[0],), units[0])
-            units[1] = _prefer((compound[1],), units[1])
-        elif text[0] in _SURNAME_READINGS and char_readings(text[0]):
-            units[0] = _prefer(_SURNAME_READINGS[text[0]], units[0])
+    units = _units(text, surname, _plausible_readings) if text else []
     return tuple(units)
