@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.audit import to_text
 from db.models import AuditLog, Helper, Household, Village, VillageGroup
 from desktop.core.households import (
     HOUSEHOLD_FIELDS,
@@ -108,20 +108,6 @@ class Difference:
 # --------------------------------------------------------------------------- values
 
 
-def _text(value: Any) -> str:
-    if value is None or value == "":
-        return EMPTY
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 class _Display:
     def __init__(self, names: Names | None, cards: Iterable[Card]) -> None:
         self.names = names or Names()
@@ -142,7 +128,7 @@ class _Display:
             return self.names.helpers.get(value, str(value))
         if key == "beneficiary_uuid":
             return self.member_names.get(value, value)
-        return _text(value)
+        return to_text(value) or EMPTY  # the audit log's wording of a value
 
     def row_label(self, section: str, row: dict[str, Any]) -> str:
         if section == "members":
