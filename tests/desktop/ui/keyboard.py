@@ -64,6 +64,23 @@ def discard_open_card(window) -> None:  # noqa: ANN001 - MainWindow
         editor._original = editor.card.snapshot()  # noqa: SLF001
 
 
+def open_window(qtbot, database, operator: str, *, browser: bool = False, wait_active: bool = True):  # noqa: ANN001, ANN201
+    """A shown main window on ``database`` for keyboard tests, closed after the test without
+    questions (:func:`discard_open_card`); ``browser`` puts the household list in front."""
+    from desktop.ui.main_window import MainWindow
+
+    w = MainWindow(database, operator=operator)
+    qtbot.addWidget(w, before_close_func=discard_open_card)  # a failed test must not hang on a question
+    w.show()
+    w.activateWindow()
+    qtbot.waitExposed(w)
+    if wait_active:
+        qtbot.waitUntil(w.isActiveWindow)
+    if browser:
+        w.tabs.setCurrentWidget(w.browser)
+    return w
+
+
 def answer_next_dialog(button_text: str, seen: list[str] | None = None) -> None:
     """Click the button whose text contains ``button_text`` on the next modal dialog.
 

@@ -14,8 +14,13 @@ from sqlalchemy import select
 
 from db.models import Assignment, Helper, Household, Member
 from desktop.core import households
-from desktop.ui.main_window import MainWindow
-from tests.desktop.ui.keyboard import answer_next_dialog, discard_open_card, focus, key, type_text
+from tests.desktop.ui.keyboard import (
+    answer_next_dialog,
+    focus,
+    key,
+    open_window,
+    type_text,
+)
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -23,14 +28,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 @pytest.fixture
 def window(qtbot, demo_db):
-    w = MainWindow(demo_db, operator="测试员")
-    qtbot.addWidget(w, before_close_func=discard_open_card)
-    w.show()
-    w.activateWindow()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(w.isActiveWindow)
-    w.tabs.setCurrentWidget(w.browser)
-    return w
+    return open_window(qtbot, demo_db, "测试员", browser=True)
 
 
 @pytest.fixture

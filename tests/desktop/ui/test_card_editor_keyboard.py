@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from db.models import AuditLog, Household, Member, Village, VillageGroup
 from desktop.core.idnumber import check_char
-from desktop.ui.main_window import MainWindow
-from tests.desktop.ui.keyboard import discard_open_card, focus, key, type_text
+from tests.desktop.ui.keyboard import focus, key, open_window, type_text
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -41,14 +40,7 @@ def bad(id_number: str) -> str:
 
 @pytest.fixture
 def window(qtbot, demo_db):
-    w = MainWindow(demo_db, operator="测试员")
-    qtbot.addWidget(w, before_close_func=discard_open_card)  # a failed test must not hang on a question
-    w.show()
-    w.activateWindow()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(w.isActiveWindow)
-    w.tabs.setCurrentWidget(w.browser)
-    return w
+    return open_window(qtbot, demo_db, "测试员", browser=True)
 
 
 def test_new_household_by_keyboard_alone(qtbot, window, demo_db) -> None:

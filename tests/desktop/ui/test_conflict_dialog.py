@@ -15,8 +15,7 @@ from db.session import open_database
 from desktop.core import households
 from desktop.core.demo import DemoOptions, generate
 from desktop.ui.card_editor.conflict_dialog import ConflictDialog
-from desktop.ui.main_window import MainWindow
-from tests.desktop.ui.keyboard import discard_open_card, key, type_text
+from tests.desktop.ui.keyboard import key, open_window, type_text
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -37,13 +36,7 @@ def clerks(database):
 
 @pytest.fixture
 def window(qtbot, clerks):
-    w = MainWindow(clerks[0], operator="甲")
-    qtbot.addWidget(w, before_close_func=discard_open_card)
-    w.show()
-    w.activateWindow()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(w.isActiveWindow)
-    return w
+    return open_window(qtbot, clerks[0], "甲")
 
 
 def _other_clerk_saves(other, uuid: str) -> None:

@@ -12,20 +12,13 @@ from desktop.core import search
 from desktop.core.pinyin import search_key
 from desktop.core.search import Filters
 from desktop.ui.household_model import BLOCK, HouseholdTableModel
-from desktop.ui.main_window import MainWindow
 from desktop.ui.village_tree import Scope
-from tests.desktop.ui.keyboard import discard_open_card, focus, key, type_text
+from tests.desktop.ui.keyboard import focus, key, open_window, type_text
 
 
 @pytest.fixture
 def window(qtbot, demo_db):
-    w = MainWindow(demo_db, operator="测试员")
-    qtbot.addWidget(w, before_close_func=discard_open_card)
-    w.show()
-    w.activateWindow()
-    qtbot.waitExposed(w)
-    w.tabs.setCurrentWidget(w.browser)
-    return w
+    return open_window(qtbot, demo_db, "测试员", browser=True, wait_active=False)
 
 
 def test_model_fetches_only_the_rows_shown(qtbot, demo_db) -> None:

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from db.models import Assignment, AuditLog, Helper, PovertyLine, Setting, Village
 from desktop.core import rosters
 from desktop.core.pinyin import search_key
-from desktop.ui.main_window import MainWindow
-from tests.desktop.ui.keyboard import discard_open_card, focus, key, type_text
+from tests.desktop.ui.keyboard import focus, key, open_window, type_text
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -20,13 +19,7 @@ ALT = Qt.KeyboardModifier.AltModifier
 
 @pytest.fixture
 def window(qtbot, demo_db):
-    w = MainWindow(demo_db, operator="管理员")
-    qtbot.addWidget(w, before_close_func=discard_open_card)
-    w.show()
-    w.activateWindow()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(w.isActiveWindow)
-    return w
+    return open_window(qtbot, demo_db, "管理员")
 
 
 def test_helper_roster_search_households_and_edit(qtbot, window, demo_db) -> None:
