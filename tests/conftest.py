@@ -73,7 +73,25 @@ def pg_server(request: pytest.FixtureRequest):
         pytest.skip("no PostgreSQL server configured (MINGBAIKA_TEST_PG_URL)")
     server = PgServer(url)
     yield server
+    _settle_qt()  # GUI tests' late events may still read their databases: let them run first
     server.close()
+
+
+def _settle_qt() -> None:
+    """Run pending Qt events, deferred deletions included, if this run started Qt at all."""
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in app.topLevelWidgets():
+        widget.close()
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
 
 
 @pytest.fixture(scope="module")
