@@ -581,7 +581,6 @@ class _Generator:
             rows = self.rows.pop(model, None)
             if rows:
                 session.execute(insert(model.__table__), rows)
-                after_explicit_ids(session, [model.__table__])
 
 
 def generate(
@@ -611,7 +610,9 @@ def generate(
             if progress:
                 progress(i + 1, options.households)
     gen.flush(session)
-    after_bulk_load(session, [m.__table__ for m in _Generator.FLUSH_ORDER])
+    tables = [m.__table__ for m in _Generator.FLUSH_ORDER]
+    after_explicit_ids(session, tables)  # once: the rows above carry ids handed out in Python
+    after_bulk_load(session, tables)
     if progress:
         progress(options.households, options.households)
     return DemoResult(
