@@ -71,9 +71,8 @@ def sqlite_path(location: str | Path) -> Path | None:
     return Path(rest)
 
 
-def database_file(database: Database) -> Path | None:
-    """The SQLite file behind an open ``Database`` (also one opened read-only), else None."""
-    url = database.engine.url
+def url_file(url: URL) -> Path | None:
+    """The SQLite file a URL names (also a read-only ``file:`` URI), else None."""
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     name = url.database
@@ -82,6 +81,11 @@ def database_file(database: Database) -> Path | None:
 
         name = unquote(name.removeprefix("file:").split("?", 1)[0])
     return Path(name)
+
+
+def database_file(database: Database) -> Path | None:
+    """The SQLite file behind an open ``Database`` (also one opened read-only), else None."""
+    return url_file(database.engine.url)
 
 
 def sidecars(path: Path) -> list[Path]:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from db.session import url_file
+
 LOCAL = "local"
 SERVER = "server"
 #: Where a server database's backups are explained (pg_dump, by the server's administrator).
@@ -54,12 +56,8 @@ def describe(target: object) -> Where:
     url = _url_of(target)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        name = url.database or ""
-        if name.startswith("file:"):  # opened read-only with uri=true
-            from urllib.parse import unquote
-
-            name = unquote(name.removeprefix("file:").split("?", 1)[0])
-        shown = name if name and name != ":memory:" else "（内存）"
+        path = url_file(url)
+        shown = str(path) if path is not None else "（内存）"
         return Where(LOCAL, f"本机数据库：{shown}", Path(shown).name or shown)
     product = _PRODUCTS.get(backend, backend)
     host = url.host or "localhost"
